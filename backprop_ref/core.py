@@ -1,0 +1,132 @@
+"""The four equations of backpropagation as array algebra, independent of any particular f or C.
+
+Forward:   zˡ = Wˡ aˡ⁻¹ + bˡ,   aˡ = f(zˡ)
+Backward:  (BP1) δᴸ = ∂C/∂zᴸ                      (a closed form per cost/activation, ``rules.py``)
+           (BP2) δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f'(zˡ)        (``∂C/∂aˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹`` is its first factor)
+           (BP3) ∂C/∂bˡ = δˡ
+           (BP4) ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ
+
+Examples are columns: ``x`` has shape ``(n_0, m)`` for ``m`` examples, every ``zˡ``, ``aˡ`` and
+``δˡ`` has shape ``(n_l, m)``, and BP3/BP4 sum over examples by the matrix product itself.
+
+The functions take their elementwise kernels (f, f', δᴸ) as arguments and use only ``@``, ``.T``,
+``*`` and sums, so they run unchanged on float arrays (``network.py``) and on object arrays of
+SymPy symbols (``proofs.prove_network_rules``), which is how the code that runs gets proven.
+
+Indexing: Python lists are 0-based and the math's layers 1..L, so ``W[l-1]`` is ``Wˡ`` (likewise
+``b``, ``z``, ``delta``), while ``a[l]`` is ``aˡ`` with ``a[0] = x``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray[Any, Any]
+Elementwise = Callable[..., Array]
+#: A hook sees each quantity as it is computed and may return a replacement: (kind, layer, value).
+Hook = Callable[[str, int, Array], Array]
+#: Gives the weights of layer l through which δˡ is carried to layer l-1: (layer, δˡ) -> Wˡ.
+Carry = Callable[[int, Array], Array]
+
+
+def _keep(kind: str, layer: int, value: Array) -> Array:
+    return value
+
+
+def forward(
+    W: Sequence[Array],
+    b: Sequence[Array],
+    x: Array,
+    f: Sequence[Elementwise],
+    hook: Hook = _keep,
+) -> tuple[list[Array], list[Array]]:
+    """Return ``(z, a)``: weighted inputs of layers 1..L and activations of layers 0..L."""
+    z: list[Array] = []
+    a = [hook("a", 0, x)]
+    for l, (W_l, b_l, f_l) in enumerate(zip(W, b, f, strict=True), start=1):
+        z.append(hook("z", l, W_l @ a[-1] + b_l))
+        a.append(hook("a", l, f_l(z[-1])))
+    return z, a
+
+
+def hidden_delta(
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array
+) -> tuple[Array, Array]:
+    """BP2 for one layer: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹`` and ``δˡ⁺¹``."""
+    dC_da = W_next.T @ delta_next
+    return dC_da * fprime(z, a), dC_da
+
+
+@dataclass(frozen=True)
+class Backward:
+    """δ of layers 1..L (``delta[l-1]`` is δˡ) and ∂C/∂a of layers 0..L (``dC_da[l]``).
+
+    ``dC_da[0]`` (the input's) is None unless asked for; everything is per example (not reduced).
+    """
+
+    delta: list[Array]
+    dC_da: list[Array | None]
+
+
+def backward(
+    W: Sequence[Array],
+    z: Sequence[Array],
+    a: Sequence[Array],
+    y: Array,
+    fprime: Sequence[Elementwise],
+    delta_out: Elementwise,
+    *,
+    wrt_input: bool = False,
+    hook: Hook = _keep,
+    carry: Carry | None = None,
+) -> Backward:
+    """Run BP1 then BP2 from layer L down to 1 (and ∂C/∂a⁰ when ``wrt_input``).
+
+    ``carry(l, δˡ)`` gives the ``Wˡ`` through which δˡ is carried down to layer l-1; by default
+    ``W[l-1]`` itself.  A layer-by-layer update passes a ``carry`` that returns updated weights.
+    """
+    L = len(W)
+    through = carry if carry is not None else (lambda l, d: W[l - 1])
+    delta: list[Array] = [hook("delta", L, delta_out(z[-1], a[-1], y))]
+    dC_da: list[Array | None] = [None]
+    for l in range(L - 1, 0, -1):
+        d, g = hidden_delta(through(l + 1, delta[0]), delta[0], fprime[l - 1], z[l - 1], a[l])
+        delta.insert(0, hook("delta", l, d))
+        dC_da.insert(0, g)
+    dC_da.insert(0, through(1, delta[0]).T @ delta[0] if wrt_input else None)
+    return Backward(delta, dC_da)
+
+
+def sum_to_shape(value: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``value`` over the axes along which an array of ``shape`` was broadcast.
+
+    This is BP3 for both bias conventions: a bias of shape ``(n, 1)`` (one per unit) sums δ over
+    examples; a bias of shape ``(1, 1)`` (one shared by the layer's units) sums over units too.
+    """
+    axes = tuple(i for i, (n, s) in enumerate(zip(value.shape, shape, strict=True)) if s == 1 and n != 1)
+    return value.sum(axis=axes, keepdims=True) if axes else value
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """``dW[l-1] = ∂C/∂Wˡ`` and ``db[l-1] = ∂C/∂bˡ``, each the shape of its parameter."""
+
+    dW: list[Array]
+    db: list[Array]
+
+
+def layer_gradients(delta: Array, a_prev: Array, b_shape: tuple[int, ...], scale: Any) -> tuple[Array, Array]:
+    """BP4 and BP3 for one layer, summed over examples and multiplied by ``scale``."""
+    return scale * (delta @ a_prev.T), scale * sum_to_shape(delta, b_shape)
+
+
+def parameter_gradients(
+    delta: Sequence[Array], a: Sequence[Array], b: Sequence[Array], scale: Any
+) -> Gradients:
+    """BP4 and BP3 for every layer (``scale`` is 1 for a sum over examples, 1/m for a mean)."""
+    pairs = [layer_gradients(d, a_prev, b_l.shape, scale) for d, a_prev, b_l in zip(delta, a[:-1], b, strict=True)]
+    return Gradients([dW for dW, _ in pairs], [db for _, db in pairs])

@@ -1,0 +1,36 @@
+"""One exception for bad input, whose message names the field, what was expected and what came.
+
+Every public function and the command line report a user's mistake through :class:`InputError`;
+the command line prints its message (no traceback) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def one_of(names: Iterable[str]) -> str:
+    """``"one of 'a', 'b'"`` for a message's 'expected' part."""
+    return "one of " + ", ".join(repr(n) for n in names)
+
+
+class InputError(ValueError):
+    """Bad input: ``field`` expected ``expected`` but got ``given``.
+
+    Examples
+    --------
+    >>> raise InputError("eta", "a number > 0", -0.5)
+    Traceback (most recent call last):
+    ...
+    backprop_ref.errors.InputError: eta: expected a number > 0, got -0.5
+    """
+
+    def __init__(self, field: str, expected: str, given: object, *, shown: str | None = None) -> None:
+        self.field, self.expected = field, expected
+        self.given = given
+        super().__init__(f"{field}: expected {expected}, got {shown if shown is not None else _show(given)}")

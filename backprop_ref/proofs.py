@@ -1,0 +1,209 @@
+"""Proofs, by SymPy, that every closed form the code uses equals the derivative it stands for.
+
+Each ``prove_*`` function derives a quantity with ``sympy.diff`` (or states a rewriting), takes the
+closed form from ``rules.py`` and returns a :class:`Proof` whose ``holds`` is
+``simplify(derived - closed) == 0``.  Where a rule has a kink (ReLU at ``z = 0``) the proof is done
+on each side of it and says so in ``domain``.
+
+The matrix rules of ``core.py`` are proven in :func:`prove_network_rules` by running ``core``'s own
+forward and backward passes on a network whose weights, biases, inputs and targets are all SymPy
+symbols, and comparing every gradient with ``sympy.diff`` of the whole cost.  So the proof is of the
+code that runs, not of a retyped copy of it.
+
+SymPy is imported here and only here (and in ``codegen.py``): importing ``backprop_ref`` itself
+never pays for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from backprop_ref import core
+from backprop_ref.rules import (
+    ACTIVATIONS,
+    COSTS,
+    L2_GRADIENT,
+    L2_PENALTY,
+    a,
+    theta,
+    z,
+)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """``derived == closed`` over ``domain``, established when ``holds`` is True."""
+
+    name: str
+    derived: sp.Expr
+    closed: sp.Expr
+    holds: bool
+    domain: str = "all real z"
+
+    def equation(self, lhs: sp.Expr) -> sp.Eq:
+        """The proven rule as ``Eq(lhs, closed)``, for rendering with ``sympy.latex``."""
+        return sp.Eq(lhs, self.closed, evaluate=False)
+
+
+def _vanishes(expr: sp.Expr) -> bool:
+    """True when SymPy simplifies ``expr`` to zero (trying the exponential form as well)."""
+    expr = expr.rewrite(sp.log)  # logaddexp(0, z) -> log(1 + exp(z))
+    return any(sp.simplify(form) == 0 for form in (expr, expr.rewrite(sp.exp)))
+
+
+def _prove(name: str, derived: sp.Expr, closed: sp.Expr) -> Proof:
+    """Prove ``derived == closed`` for all real z, or else on each side of z = 0 separately."""
+    if _vanishes(derived - closed):
+        return Proof(name, derived, closed, True)
+    sides = (sp.Symbol("z", positive=True), sp.Symbol("z", negative=True))
+    holds = all(_vanishes((derived - closed).subs(z, side)) for side in sides)
+    return Proof(name, derived, closed, holds, domain="z > 0 and z < 0 (z = 0 is a kink)")
+
+
+def prove_activation_derivative(name: str) -> Proof:
+    """f'(z) from ``sympy.diff`` equals the closed form in ``z`` and ``a = f(z)``."""
+    f = ACTIVATIONS[name]
+    return _prove(
+        f"{name}'",
+        sp.diff(f.definition, z),
+        f.derivative.subs(a, f.definition),
+    )
+
+
+def prove_activation_stable(name: str) -> Proof:
+    """The form the code evaluates equals the activation's definition."""
+    f = ACTIVATIONS[name]
+    return _prove(f"{name} (stable form)", f.definition, f.stable)
+
+
+def _on_output(cost: str, activation: str, expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the output activation substituted: a = f(z)."""
+    return expr.subs(a, ACTIVATIONS[activation].definition)
+
+
+def prove_cost_gradient(cost: str) -> Proof:
+    """dC/da from ``sympy.diff`` equals the closed form the code uses."""
+    c = COSTS[cost]
+    return _prove(f"d{cost}/da", sp.diff(c.definition, a), c.gradient)
+
+
+def prove_cost_stable(cost: str, activation: str) -> Proof:
+    """The cost the code evaluates (possibly written in z) equals the definition at a = f(z)."""
+    c = COSTS[cost]
+    return _prove(
+        f"{cost} on {activation} (stable form)",
+        _on_output(cost, activation, c.definition),
+        _on_output(cost, activation, c.stable),
+    )
+
+
+def prove_output_delta(cost: str, activation: str) -> Proof:
+    """The output error δ = dC/dz, from ``sympy.diff`` through a = f(z), equals its closed form."""
+    c = COSTS[cost]
+    return _prove(
+        f"δ_L for {cost} on {activation}",
+        sp.diff(_on_output(cost, activation, c.definition), z),
+        _on_output(cost, activation, c.delta[activation]),
+    )
+
+
+def prove_l2_gradient() -> Proof:
+    """d/dθ of λ/(2m)·θ² equals (λ/m)·θ."""
+    return _prove("L2 gradient", sp.diff(L2_PENALTY, theta), L2_GRADIENT)
+
+
+def elementwise_proofs() -> list[Proof]:
+    """Every elementwise proof: activations, costs, every (cost, output activation) pair, L2."""
+    proofs = [prove_l2_gradient()]
+    for name in ACTIVATIONS:
+        proofs += [prove_activation_derivative(name), prove_activation_stable(name)]
+    for cost, c in COSTS.items():
+        proofs.append(prove_cost_gradient(cost))
+        for activation in c.delta:
+            proofs += [prove_cost_stable(cost, activation), prove_output_delta(cost, activation)]
+    return proofs
+
+
+# --- the matrix rules, proven on a fully symbolic network --------------------------------------
+
+
+def _elementwise(rule: Callable[..., sp.Expr]) -> Callable[..., np.ndarray]:
+    """``rule`` applied entry by entry to object arrays of SymPy expressions."""
+    return np.vectorize(rule, otypes=[object])
+
+
+def _derivative(fn: Callable[..., sp.Expr], at: sp.Expr, *rest: sp.Expr) -> sp.Expr:
+    """The derivative of ``fn`` in its first argument, evaluated at ``at``: fn'(at, *rest)."""
+    t = sp.Dummy("t")
+    return sp.Derivative(fn(t, *rest), t).subs(t, at)
+
+
+@dataclass(frozen=True)
+class NetworkProof:
+    """The gradients ``core`` computes on a symbolic network, against ``sympy.diff`` of its cost."""
+
+    sizes: tuple[int, ...]
+    examples: int
+    checked: int  # how many parameter and input derivatives were compared
+    failures: tuple[str, ...]
+
+    @property
+    def holds(self) -> bool:
+        return self.checked > 0 and not self.failures
+
+
+def symbolic_network(
+    sizes: Sequence[int], examples: int = 1
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Weights, biases, inputs and targets of a network, each entry its own SymPy symbol.
+
+    ``W[l-1]`` is the math's ``Wˡ`` (shape ``sizes[l] × sizes[l-1]``), ``b[l-1]`` is ``bˡ``
+    (one per unit, a column); ``x`` and ``y`` hold one column per example.
+    """
+
+    def matrix(name: str, rows: int, cols: int) -> np.ndarray:
+        entries = [[sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True) for j in range(cols)] for i in range(rows)]
+        return np.array(entries, dtype=object)
+
+    W = [matrix(f"W{l}", sizes[l], sizes[l - 1]) for l in range(1, len(sizes))]
+    b = [matrix(f"b{l}", sizes[l], 1) for l in range(1, len(sizes))]
+    return W, b, matrix("x", sizes[0], examples), matrix("y", sizes[-1], examples)
+
+
+def prove_network_rules(sizes: Sequence[int], examples: int = 1) -> NetworkProof:
+    """Prove ``core``'s backward pass on a fully symbolic network of the given sizes.
+
+    Every weight, bias, input and target is a symbol; layer l's activation is an undefined
+    function ``f_l`` and the cost an undefined function ``C(a, y)`` summed over output units and
+    examples.  ``core.forward`` and ``core.backward`` run on these with BP1 in its general form
+    δᴸ = ∂C/∂aᴸ ⊙ f_L'(zᴸ), and each ``∂C/∂W``, ``∂C/∂b`` and input ``∂C/∂a`` they produce is
+    compared with ``sympy.diff`` of the whole cost.  Because f and C are arbitrary, this proves
+    the hidden recursion ``δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f'(zˡ)``, ``∂C/∂bˡ = δˡ`` and
+    ``∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ`` as the code runs them, for every activation and cost at once; the
+    closed forms of f' and δᴸ for each named rule are proven by the elementwise proofs above.
+    """
+    W, b, x, target = symbolic_network(sizes, examples)
+    f = [sp.Function(f"f_{l}") for l in range(1, len(sizes))]
+    C = sp.Function("C")
+    fs = [_elementwise(f_l) for f_l in f]
+    fprimes = [_elementwise(lambda z_, a_, f_l=f_l: _derivative(f_l, z_)) for f_l in f]
+    delta_out = _elementwise(lambda z_, a_, y_: _derivative(C, a_, y_) * _derivative(f[-1], z_))
+
+    zs, acts = core.forward(W, b, x, fs)
+    back = core.backward(W, zs, acts, target, fprimes, delta_out, wrt_input=True)
+    total = sp.Add(*(C(a_, y_) for a_, y_ in zip(acts[-1].ravel(), target.ravel(), strict=True)))
+    grads = core.parameter_gradients(back.delta, acts, b, scale=1)
+
+    pairs = [*zip(W, grads.dW, strict=True), *zip(b, grads.db, strict=True), (x, back.dC_da[0])]
+    failures: list[str] = []
+    checked = 0
+    for params, grad in pairs:
+        for symbol, value in zip(params.ravel(), np.asarray(grad).ravel(), strict=True):
+            checked += 1
+            if sp.expand((sp.diff(total, symbol) - value).doit()) != 0:
+                failures.append(str(symbol))
+    return NetworkProof(tuple(sizes), examples, checked, tuple(failures))

@@ -1,0 +1,106 @@
+"""The elementwise rules of backpropagation, stated in SymPy: the single source of every formula.
+
+Each activation ``f`` and each cost ``C`` is written three ways:
+
+* ``definition`` -- the formula as the articles write it (``1/(1 + exp(-z))``);
+* ``stable`` -- an equal form that floating point evaluates without overflow or ``log(0)``
+  (``(1 + tanh(z/2))/2``); ``proofs.py`` proves ``definition == stable``;
+* a closed-form derivative (``a*(1 - a)`` for the sigmoid) that ``proofs.py`` proves equal to
+  ``sympy.diff`` of the definition.
+
+``codegen.py`` prints the stable forms and closed-form derivatives into ``_generated.py``, the NumPy
+code that actually runs.  Nothing here is evaluated numerically.
+
+Notation (Nielsen's): ``z`` is a unit's weighted input, ``a = f(z)`` its activation, ``y`` the target,
+``K`` the number of output units.  Costs are per example, summed over output units; how examples
+are combined (sum or mean) and the L2 penalty ``lmbda/(2 m) * sum(W**2)`` over ``m`` examples are
+conventions of the network (``conventions.py``), not of the cost.  Matrix rules (the δ recursion,
+``dC/dW = δ aᵀ``) live in ``core.py`` and are proven on a symbolic network in ``proofs.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.codegen.numpy_nodes import logaddexp
+
+z, a, y = sp.symbols("z a y", real=True)
+K = sp.Symbol("K", positive=True, integer=True)
+theta, lmbda = sp.symbols("theta lambda", real=True)
+m = sp.Symbol("m", positive=True, integer=True)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation ``a = f(z)`` and its derivative in closed form (in ``z`` and ``a``)."""
+
+    name: str
+    definition: sp.Expr
+    stable: sp.Expr
+    derivative: sp.Expr
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A per-example cost, written as one output unit's term (the cost sums terms over units).
+
+    ``gradient`` is the closed form of ``dC/da`` for one unit; ``delta`` maps each output
+    activation the cost accepts to the closed form of the output error ``δ = dC/dz``.
+    """
+
+    name: str
+    definition: sp.Expr
+    stable: sp.Expr
+    gradient: sp.Expr
+    delta: dict[str, sp.Expr]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    act.name: act
+    for act in (
+        Activation("sigmoid", 1 / (1 + sp.exp(-z)), (1 + sp.tanh(z / 2)) / 2, a * (1 - a)),
+        Activation("tanh", sp.tanh(z), sp.tanh(z), 1 - a**2),
+        # ReLU's derivative is undefined at z = 0; the code takes 0 there (Heaviside(0) = 0).
+        Activation("relu", sp.Max(0, z), sp.Max(0, z), sp.Heaviside(z, 0)),
+        Activation("identity", z, z, sp.Integer(1)),
+    )
+}
+
+
+def _squared(name: str, scale: sp.Expr) -> Cost:
+    """A squared-error cost ``scale * (y - a)**2`` per unit; δ = dC/da · f'(z) for any f."""
+    gradient = 2 * scale * (a - y)
+    return Cost(
+        name,
+        scale * (y - a) ** 2,
+        scale * (y - a) ** 2,
+        gradient,
+        {act.name: gradient * act.derivative for act in ACTIVATIONS.values()},
+    )
+
+
+COSTS: dict[str, Cost] = {
+    cost.name: cost
+    for cost in (
+        # ½·Σ(y − a)²: AfterAcademy (seed 004), Nielsen, Sharma (seed 002).
+        _squared("half_sse", sp.Rational(1, 2)),
+        # Σ(y − a)²: mlfromscratch's "sum of the squared differences" (seed 001).
+        _squared("sse", sp.Integer(1)),
+        # (1/K)·Σ(y − a)²: the mean over output units (the mean over examples is a convention).
+        _squared("mse", 1 / K),
+        # Binary cross-entropy on sigmoid outputs (seed 000).  Written in z it needs no log(0):
+        # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = log(1 + e^z) - y·z.
+        Cost(
+            "cross_entropy",
+            -y * sp.log(a) - (1 - y) * sp.log(1 - a),
+            logaddexp(0, z) - y * z,
+            (a - y) / (a * (1 - a)),
+            {"sigmoid": a - y},
+        ),
+    )
+}
+
+# The L2 penalty on one weight θ (never a bias): λ/(2m)·θ², and its closed-form gradient.
+L2_PENALTY = lmbda / (2 * m) * theta**2
+L2_GRADIENT = lmbda / m * theta

@@ -1,0 +1,87 @@
+"""The one entry point: ``nox -s <session>`` builds and verifies everything.
+
+Every session installs pinned versions from ``constraints.txt`` (exported from ``uv.lock``),
+so pip and uv resolve the same set on any machine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2026.10"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_venv = "yes"
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
+
+
+def install(session: nox.Session, *groups: str, project: bool = True) -> None:
+    """Install the pinned dependency groups (and the package itself, editable)."""
+    reqs = [r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)]
+    session.install(*CONSTRAINTS, *reqs, *(("-e", ".") if project else ()))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, property and symbolic-proof tests, plus every page's doctests."""
+    install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: style and common bugs."""
+    install(session, "lint", project=False)
+    session.run("ruff", "check", "backprop_ref", "tests", "conf", "noxfile.py")
+    session.run("ruff", "format", "--check", "backprop_ref", "tests", "conf", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    install(session, "typecheck")
+    session.run("mypy")
+
+
+SPHINX = ("-c", "conf", "docs")  # configuration in conf/, pages in docs/
+
+
+def vendor_assets(session: nox.Session) -> None:
+    """Install the pinned browser assets (MathJax) that the build copies into the site."""
+    session.run("npm", "ci", "--prefix", "conf", "--no-audit", "--no-fund", external=True)
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Build the site from scratch: every page executed afresh, any warning fails, no CDN."""
+    install(session, "docs")
+    vendor_assets(session)
+    # -E rereads every page, and force runs every cell: a cache or an unchanged page would
+    # otherwise keep numbers from an older version of the package.
+    session.run(
+        "sphinx-build",
+        *SPHINX,
+        "docs/_build/html",
+        *("-E", "-W", "-n", "--keep-going", "-D", "nb_execution_mode=force"),
+        *session.posargs,
+    )
+
+
+@nox.session
+def preview(session: nox.Session) -> None:
+    """Writers' loop: serve the site at http://127.0.0.1:8000, rebuild on save, cached cells."""
+    install(session, "docs")
+    vendor_assets(session)
+    session.run(
+        "sphinx-autobuild",
+        *SPHINX,
+        "docs/_build/preview",
+        *("-n", "-D", "nb_execution_mode=cache"),
+        *("--watch", "conf/conf.py", "--watch", "backprop_ref", "--ignore", "docs/_build/*"),
+        *session.posargs,
+    )
