@@ -128,5 +128,7 @@ def parameter_gradients(
     delta: Sequence[Array], a: Sequence[Array], b: Sequence[Array], scale: Any
 ) -> Gradients:
     """BP4 and BP3 for every layer (``scale`` is 1 for a sum over examples, 1/m for a mean)."""
-    pairs = [layer_gradients(d, a_prev, b_l.shape, scale) for d, a_prev, b_l in zip(delta, a[:-1], b, strict=True)]
+    pairs = [
+        layer_gradients(d, a_prev, b_l.shape, scale) for d, a_prev, b_l in zip(delta, a[:-1], b, strict=True)
+    ]
     return Gradients([dW for dW, _ in pairs], [db for _, db in pairs])

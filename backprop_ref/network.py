@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -77,8 +76,12 @@ class Network:
         L = len(self.W)
         for name, seq in (("b", self.b), ("activations", self.activations)):
             if not isinstance(seq, Sequence) or len(seq) != L:
-                raise InputError(name, f"{L} entries, one per layer (as many as W)", seq,
-                                 shown=f"{len(seq) if isinstance(seq, Sequence) else repr(seq)} entries")
+                raise InputError(
+                    name,
+                    f"{L} entries, one per layer (as many as W)",
+                    seq,
+                    shown=f"{len(seq) if isinstance(seq, Sequence) else repr(seq)} entries",
+                )
         W = [as_array(self.W[0], "W[1]", (None, None))]
         for l in range(2, L + 1):
             W.append(as_array(self.W[l - 1], f"W[{l}]", (None, W[-1].shape[0])))
@@ -87,7 +90,9 @@ class Network:
             as_array(b_l, f"b[{l}]", (1 if shared else W_l.shape[0], None)).reshape(-1, 1)
             for l, (W_l, b_l) in enumerate(zip(W, self.b, strict=True), start=1)
         ]
-        activations = [kernels.check_activation(n, f"activations[{l}]") for l, n in enumerate(self.activations, 1)]
+        activations = [
+            kernels.check_activation(n, f"activations[{l}]") for l, n in enumerate(self.activations, 1)
+        ]
         kernels.cost(self.cost, activations[-1], W[-1].shape[0])  # validates the pair
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "b", b)
@@ -111,7 +116,11 @@ class Network:
         """A copy with the named parameters replaced (the others kept)."""
         merged = self.parameters() | params
         L = len(self.W)
-        return replace(self, W=[merged[f"W{l}"] for l in range(1, L + 1)], b=[merged[f"b{l}"] for l in range(1, L + 1)])
+        return replace(
+            self,
+            W=[merged[f"W{l}"] for l in range(1, L + 1)],
+            b=[merged[f"b{l}"] for l in range(1, L + 1)],
+        )
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -151,7 +160,13 @@ class Network:
         return self.total_cost(fw, self.targets(y, fw.a[0].shape[1]))
 
     def backward(
-        self, fw: Forward, y: Array, *, wrt_input: bool = False, hook: Hook = core._keep, carry: Carry | None = None
+        self,
+        fw: Forward,
+        y: Array,
+        *,
+        wrt_input: bool = False,
+        hook: Hook = core._keep,
+        carry: Carry | None = None,
     ) -> Backward:
         """δ of every layer and ∂C/∂a of every layer (the input's too when ``wrt_input``).
 
@@ -181,7 +196,20 @@ class Network:
         pairs = [self.layer_gradient(l, d, fw.a[l - 1]) for l, d in enumerate(back.delta, start=1)]
         return Gradients([dW for dW, _ in pairs], [db for _, db in pairs])
 
+    def cost_and_gradient(self, x: object, y: object) -> tuple[float, Gradients]:
+        """``J`` and its gradient from one forward and one backward pass (for optimisers).
+
+        Examples
+        --------
+        >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations=["identity"], cost="sse")
+        >>> J, g = net.cost_and_gradient([1.0], [3.0])     # J = (3 - 2)², dJ/dW = 2(2 - 3)·1
+        >>> J, float(g.dW[0][0, 0])
+        (1.0, -2.0)
+        """
+        fw = self.forward(x)
+        y = self.targets(y, fw.a[0].shape[1])
+        return self.total_cost(fw, y), self.gradients(fw, self.backward(fw, y))
+
     def gradient(self, x: object, y: object) -> Gradients:
         """∂J/∂W and ∂J/∂b on inputs ``x`` and targets ``y``, each the shape of its parameter."""
-        fw = self.forward(x)
-        return self.gradients(fw, self.backward(fw, self.targets(y, fw.a[0].shape[1])))
+        return self.cost_and_gradient(x, y)[1]

@@ -122,7 +122,9 @@ def train(
     xs = net.inputs(x)
     ys = net.targets(y, xs.shape[1])
     m = xs.shape[1]
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
         raise InputError("batch_size", "a whole number ≥ 1 or None", batch_size)
     rng = np.random.default_rng(seed)
     costs = [net.cost_of(xs, ys)]

@@ -41,7 +41,9 @@ def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
         arr = np.asarray(value, dtype=np.float64)
     except ValueError as err:
         ragged = "inhomogeneous" in str(err) or "sequence" in str(err)
-        raise InputError(field, f"a {want}", value, shown="a ragged nested list" if ragged else None) from None
+        raise InputError(
+            field, f"a {want}", value, shown="a ragged nested list" if ragged else None
+        ) from None
     except TypeError:
         raise InputError(field, f"a {want}", value) from None
     if arr.ndim == 1 and len(shape) == 2 and shape[1] in (None, 1):
@@ -49,10 +51,20 @@ def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
     if arr.ndim != len(shape) or any(n is not None and n != s for n, s in zip(shape, arr.shape, strict=True)):
         raise InputError(field, f"a {want}", value, shown=f"shape {arr.shape}")
     if arr.size == 0:
-        raise InputError(field, "at least one example (an empty batch has no cost)", value, shown="an empty array")
+        raise InputError(
+            field,
+            "at least one example (an empty batch has no cost)",
+            value,
+            shown="an empty array",
+        )
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
-        raise InputError(field, "finite numbers", value, shown=f"{arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+        raise InputError(
+            field,
+            "finite numbers",
+            value,
+            shown=f"{arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}",
+        )
     return arr
 
 
