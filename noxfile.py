@@ -6,6 +6,7 @@ so pip and uv resolve the same set on any machine.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -49,6 +50,7 @@ def typecheck(session: nox.Session) -> None:
 
 
 SPHINX = ("-c", "conf", "docs")  # configuration in conf/, pages in docs/
+SITE = ROOT / "docs" / "_build" / "html"
 
 
 def vendor_assets(session: nox.Session) -> None:
@@ -61,20 +63,25 @@ def site(session: nox.Session) -> None:
     """Build the site from scratch: every page executed afresh, any warning fails, no CDN."""
     install(session, "docs")
     vendor_assets(session)
-    # -E rereads every page, and force runs every cell: a cache or an unchanged page would
-    # otherwise keep numbers from an older version of the package.
+    # From scratch: no page of an older build (or its saved environment) survives, and force
+    # runs every cell, since the execution cache keys only on a page's cells, not the package.
+    shutil.rmtree(SITE, ignore_errors=True)
     session.run(
         "sphinx-build",
         *SPHINX,
-        "docs/_build/html",
-        *("-E", "-W", "-n", "--keep-going", "-D", "nb_execution_mode=force"),
+        str(SITE),
+        *("-W", "-n", "--keep-going", "-D", "nb_execution_mode=force"),
         *session.posargs,
     )
 
 
 @nox.session
 def preview(session: nox.Session) -> None:
-    """Writers' loop: serve the site at http://127.0.0.1:8000, rebuild on save, cached cells."""
+    """Writers' loop: serve the site at http://127.0.0.1:8000, rebuild on save, cached cells.
+
+    The cache is named after a hash of the package (conf.py), so editing the package re-runs
+    every page once. Pass sphinx-autobuild options after ``--``, e.g. ``-- --port 8001``.
+    """
     install(session, "docs")
     vendor_assets(session)
     session.run(
@@ -82,6 +89,7 @@ def preview(session: nox.Session) -> None:
         *SPHINX,
         "docs/_build/preview",
         *("-n", "-D", "nb_execution_mode=cache"),
-        *("--watch", "conf/conf.py", "--watch", "backprop_ref", "--ignore", "docs/_build/*"),
+        *(f"--watch={path}" for path in ("backprop_ref", "conf/conf.py", "conf/offline_assets.py")),
+        *("--ignore", "docs/_build", "--re-ignore", "__pycache__"),
         *session.posargs,
     )
