@@ -1,0 +1,114 @@
+"""Verdicts on an article's checkable claims, and the verdict table every article page ends with.
+
+A *claim* is anything an article states that a computation can settle: a printed number, a sign
+("a decrease in w5 lowers the error"), a shape, a property ("a composition of linear maps is
+linear").  The page computes the evidence at build time and records it here with one of the
+verdicts below; :func:`verdict_table` renders the table.  Printed numbers of a worked example are
+judged by ``audit.py`` from a spec; this module serves everything else and renders both.
+
+Verdicts (the same words everywhere on the site):
+
+* ``reproduced`` -- what the article states is what we compute (within its printed digits);
+* ``follows`` -- a number that is off, but follows from the article's own earlier printed values;
+* ``slip`` -- wrong where it stands; the correct value or form is given;
+* ``unexplained`` -- wrong, and the article does not show enough to locate the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from backprop_ref.errors import InputError, one_of
+
+VERDICTS = ("reproduced", "follows", "slip", "unexplained")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim, the evidence computed for it and its verdict.
+
+    Parameters
+    ----------
+    name
+        A short label (the article's symbol where it has one).
+    where
+        Where in the article the claim stands (section, a few words).
+    article
+        What the article says or prints, in our words or its digits.
+    ours
+        What we compute (formatted from a value computed at build time).
+    verdict
+        One of :data:`VERDICTS`.
+    note
+        One sentence of explanation, e.g. the correct form for a slip.
+
+    Examples
+    --------
+    >>> Claim("∂f/∂x", "the xy example", "7", "7.0", "reproduced").verdict
+    'reproduced'
+    >>> Claim("x", "here", "1", "2", "wrong")
+    Traceback (most recent call last):
+    ...
+    backprop_ref.errors.InputError: verdict: expected one of 'reproduced', ..., got 'wrong'
+    """
+
+    name: str
+    where: str
+    article: str
+    ours: str
+    verdict: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise InputError("verdict", one_of(VERDICTS), self.verdict)
+
+
+def judge(holds: bool, *, otherwise: str = "slip") -> str:
+    """``"reproduced"`` when the computed evidence ``holds``, else ``otherwise``.
+
+    Examples
+    --------
+    >>> judge(abs(3 * 7 - 21) < 1e-12)
+    'reproduced'
+    """
+    if otherwise not in VERDICTS:
+        raise InputError("otherwise", one_of(VERDICTS), otherwise)
+    return "reproduced" if holds else otherwise
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def verdict_table(claims: Iterable[Claim]) -> str:
+    """A Markdown table of claims: name, where, article, ours, verdict, note.
+
+    Examples
+    --------
+    >>> row = Claim("E", "forward pass", "0.2266", "0.2335", "follows", "from printed outputs")
+    >>> print(verdict_table([row]))
+    | claim | where | article | we compute | verdict | note |
+    |---|---|---|---|---|---|
+    | E | forward pass | 0.2266 | 0.2335 | **follows** | from printed outputs |
+    """
+    rows = ["| claim | where | article | we compute | verdict | note |", "|---|---|---|---|---|---|"]
+    for c in claims:
+        cells = (c.name, c.where, c.article, c.ours, f"**{c.verdict}**", c.note)
+        rows.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    return "\n".join(rows)
+
+
+def tally(claims: Iterable[Claim]) -> dict[str, int]:
+    """How many claims have each verdict (every verdict present, zero or not).
+
+    Examples
+    --------
+    >>> tally([Claim("a", "", "", "", "slip"), Claim("b", "", "", "", "slip")])["slip"]
+    2
+    """
+    counts = dict.fromkeys(VERDICTS, 0)
+    for c in claims:
+        counts[c.verdict] += 1
+    return counts
