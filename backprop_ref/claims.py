@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from backprop_ref.errors import InputError, one_of
 
+#: The verdicts, in order from best to worst.
 VERDICTS = ("reproduced", "follows", "slip", "unexplained")
 
 
@@ -39,7 +40,7 @@ class Claim:
     ours
         What we compute (formatted from a value computed at build time).
     verdict
-        One of :data:`VERDICTS`.
+        One of :data:`~backprop_ref.claims.VERDICTS`.
     note
         One sentence of explanation, e.g. the correct form for a slip.
 

@@ -1,10 +1,12 @@
 """The four equations of backpropagation as array algebra, independent of any particular f or C.
 
-Forward:   zˡ = Wˡ aˡ⁻¹ + bˡ,   aˡ = f(zˡ)
-Backward:  (BP1) δᴸ = ∂C/∂zᴸ                      (a closed form per cost/activation, ``rules.py``)
-           (BP2) δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f'(zˡ)        (``∂C/∂aˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹`` is its first factor)
-           (BP3) ∂C/∂bˡ = δˡ
-           (BP4) ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ
+::
+
+  Forward:   zˡ = Wˡ aˡ⁻¹ + bˡ,   aˡ = f(zˡ)
+  Backward:  (BP1) δᴸ = ∂C/∂zᴸ                      (a closed form per cost/activation, ``rules.py``)
+             (BP2) δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f'(zˡ)        (``∂C/∂aˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹`` is its first factor)
+             (BP3) ∂C/∂bˡ = δˡ
+             (BP4) ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ
 
 Examples are columns: ``x`` has shape ``(n_0, m)`` for ``m`` examples, every ``zˡ``, ``aˡ`` and
 ``δˡ`` has shape ``(n_l, m)``, and BP3/BP4 sum over examples by the matrix product itself.
@@ -27,9 +29,9 @@ import numpy as np
 
 Array = np.ndarray[Any, Any]
 Elementwise = Callable[..., Array]
-#: A hook sees each quantity as it is computed and may return a replacement: (kind, layer, value).
+#: A hook sees each quantity (kind, layer, value) as it is computed and may return a replacement.
 Hook = Callable[[str, int, Array], Array]
-#: Gives the weights of layer l through which δˡ is carried to layer l-1: (layer, δˡ) -> Wˡ.
+#: Called as carry(l, δˡ), returns the Wˡ through which δˡ is carried down to layer l-1.
 Carry = Callable[[int, Array], Array]
 
 

@@ -6,7 +6,7 @@ pass/fail, the largest absolute and relative errors, and the worst parameter by 
 The oracle's own gradient is backpropagation through proven, generated rules; finite differences
 (:func:`finite_differences`) are an independent second opinion that needs no derivative at all.
 
-Parameter names are those of :meth:`Network.parameters`: ``"W1"``, ``"b1"``, ``"W2"``, ...
+Parameter names are those of :meth:`backprop_ref.Network.parameters`: ``"W1"``, ``"b1"``, ``"W2"``, ...
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def check_gradients(
         Inputs ``(n_0, m)`` and targets ``(n_L, m)``; examples are columns.
     gradient
         Either your gradient function, called as ``gradient(params, x, y)`` with ``params`` the
-        dict of :meth:`Network.parameters` (copies), or the dict it returned; either way a dict
+        dict of :meth:`backprop_ref.Network.parameters` (copies), or the dict it returned; either way a dict
         from every parameter name to an array of that parameter's shape.
     rtol, atol
         Tolerances of the pass test.

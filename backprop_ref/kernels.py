@@ -49,7 +49,7 @@ class Cost:
 
 
 def check_activation(name: object, field: str = "activation") -> str:
-    """Return ``name`` if it is a known activation, else raise :class:`InputError`."""
+    """Return ``name`` if it is a known activation, else raise :class:`~backprop_ref.InputError`."""
     if name not in ACTIVATIONS:
         raise InputError(field, one_of(ACTIVATIONS), name)
     return str(name)

@@ -63,7 +63,10 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 # With no intersphinx (no network), types from other packages cannot resolve; under -n (nitpicky)
 # each would be a warning. Only outside namespaces are exempt: the package's own must resolve.
-nitpick_ignore_regex = [("py:class", r"(numpy|collections\.abc|typing)\..+")]
+nitpick_ignore_regex = [
+    ("py:class", r"(numpy|collections\.abc|typing|sympy|matplotlib)\..+"),
+    ("py:class", r"Figure"),  # matplotlib's, named under TYPE_CHECKING only
+]
 
 # HTML
 html_theme = "sphinx_book_theme"
