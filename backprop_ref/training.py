@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_ref.core import Array, Backward, Gradients
+from backprop_ref.core import Array, Backward, Gradients, Hook, _keep
 from backprop_ref.errors import InputError
 from backprop_ref.network import Forward, Network
 from backprop_ref.validation import number
@@ -32,6 +32,8 @@ class Step:
 
 def _frozen(net: Network, frozen: Collection[str]) -> set[str]:
     names = set(net.parameters())
+    if isinstance(frozen, str):  # a lone name would be taken apart into its characters
+        raise InputError("frozen", "a collection of parameter names, such as {'W1'}", frozen)
     unknown = sorted(set(frozen) - names)
     if unknown:
         raise InputError("frozen", f"parameter names among {sorted(names)}", unknown[0])
@@ -39,7 +41,14 @@ def _frozen(net: Network, frozen: Collection[str]) -> set[str]:
     return set(frozen) | biases
 
 
-def step(net: Network, x: object, y: object, eta: float, frozen: Collection[str] = ()) -> Step:
+def step(
+    net: Network,
+    x: object,
+    y: object,
+    eta: float,
+    frozen: Collection[str] = (),
+    hook: Hook = _keep,
+) -> Step:
     """Take one gradient-descent step with learning rate ``eta`` on inputs ``x``, targets ``y``.
 
     Parameters
@@ -53,6 +62,11 @@ def step(net: Network, x: object, y: object, eta: float, frozen: Collection[str]
     frozen
         Parameter names (``"W1"``, ``"b2"``, ...) left unchanged; every bias is frozen as well
         when the network's conventions say ``update_biases=False``.
+    hook
+        ``hook(kind, layer, value)`` sees every z, a and δ (see :func:`backprop_ref.core.forward`)
+        and every gradient ``"dW"``, ``"db"`` of layer l before the update uses it, and may return
+        a replacement; ``Step`` records the replaced values.  With ``hidden_delta_weights="after"``
+        it sees ``"dW"`` twice (once for the carry), so it must answer the same both times.
 
     Examples
     --------
@@ -62,16 +76,21 @@ def step(net: Network, x: object, y: object, eta: float, frozen: Collection[str]
     """
     eta = number(eta, "eta", minimum=0.0, inclusive=False)
     keep = _frozen(net, frozen)
-    fw = net.forward(x)
+    fw = net.forward(x, hook)
     target = net.targets(y, fw.a[0].shape[1])
 
     def updated(l: int, delta: Array) -> Array:
         W_l = net.W[l - 1]
-        return W_l if f"W{l}" in keep else W_l - eta * net.layer_gradient(l, delta, fw.a[l - 1])[0]
+        dW = hook("dW", l, net.layer_gradient(l, delta, fw.a[l - 1])[0])
+        return W_l if f"W{l}" in keep else W_l - eta * dW
 
     carry = updated if net.conventions.hidden_delta_weights == "after" else None
-    back = net.backward(fw, target, carry=carry)
-    grads = net.gradients(fw, back)
+    back = net.backward(fw, target, carry=carry, hook=hook)
+    plain = net.gradients(fw, back)
+    grads = Gradients(
+        [hook("dW", l, dW) for l, dW in enumerate(plain.dW, start=1)],
+        [hook("db", l, db) for l, db in enumerate(plain.db, start=1)],
+    )
     new = {
         name: value if name in keep else value - eta * grad
         for (name, value), grad in zip(net.parameters().items(), _interleave(grads), strict=True)

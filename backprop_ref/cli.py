@@ -1,0 +1,214 @@
+"""The command line: trace a worked example, check an article's numbers, list the shipped specs.
+
+::
+
+    python -m backprop_ref trace SPEC [--json]   every quantity of the run, by address and name
+    python -m backprop_ref check SPEC [--json]   a verdict on every printed number
+    python -m backprop_ref specs                 the specs shipped with the package
+
+SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/specs/<name>.toml``).
+Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
+verdict differs, 2 for unusable input, reported in one line on stderr.
+
+Quantities are named by the addresses of :mod:`backprop_ref.trace` and by the article's own
+names from the spec's ``[names]``; tables give numbers to 10 significant digits, ``--json`` in
+full.  The verdicts are :mod:`backprop_ref.audit`'s; this module only presents them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+
+from backprop_ref.audit import Finding, audit
+from backprop_ref.claims import tally
+from backprop_ref.errors import InputError
+from backprop_ref.spec import Spec, load, shipped
+from backprop_ref.trace import Address
+
+#: The part of the trace each kind of quantity belongs to, in the order a step computes them.
+SECTIONS = {
+    "W": "given",
+    "b": "given",
+    "z": "forward",
+    "a": "forward",
+    "dC_da": "backward",
+    "delta": "backward",
+    "dW": "gradients",
+    "db": "gradients",
+    "W_new": "update",
+    "b_new": "update",
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """``rows`` under ``headers`` in left-aligned columns two spaces apart.
+
+    Examples
+    --------
+    >>> print(table(["name", "value"], [["w1", "0.25"]]))
+    name  value
+    w1    0.25
+    """
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [headers, *rows]
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def quantities(spec: Spec) -> list[dict[str, Any]]:
+    """Every quantity of the spec's run: section, address, the article's names and value.
+
+    Examples
+    --------
+    >>> first = quantities(load("afteracademy"))[0]
+    >>> first["section"], first["quantity"], first["names"], first["value"]
+    ('given', 'a[0][0]', ['x1'], 0.1)
+    """
+    run = spec.run()
+    out: list[dict[str, Any]] = []
+
+    def add(section: str, address: Address | str, value: float) -> None:
+        names = spec.labels(address) if isinstance(address, Address) else []
+        out.append({"section": section, "quantity": str(address), "names": names, "value": value})
+
+    for kind, layer, array in run.arrays():
+        for index in np.ndindex(array.shape):
+            section = "given" if (kind, layer) == ("a", 0) else SECTIONS[kind]
+            add(section, Address(kind, layer, (index[0], index[1])), float(array[index]))
+        if kind == "a" and layer == len(spec.network.W):
+            add("cost", Address("cost"), run.costs[0])
+    for s, cost in enumerate(run.costs[1:-1], start=1):
+        add("cost after", f"cost after step {s}", cost)
+    add("cost after", Address("cost_after"), run.costs[-1])
+    return out
+
+
+def _trace(spec: Spec, as_json: bool) -> int:
+    rows = quantities(spec)
+    if as_json:
+        print(json.dumps({"title": spec.title, "source": spec.source, "quantities": rows}, indent=2))
+        return 0
+    print(spec.title)
+    for section in dict.fromkeys(row["section"] for row in rows):
+        cells = [
+            [row["quantity"], ", ".join(row["names"]), _number(row["value"])]
+            for row in rows
+            if row["section"] == section
+        ]
+        print(f"\n{section}\n" + table(["quantity", "article", "value"], cells))
+    return 0
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    p = f.printed
+    return {
+        "name": p.name,
+        "quantity": str(p.address),
+        "where": p.where,
+        "printed": p.value,
+        "exact": f.exact,
+        "from_printed": f.carried,
+        "verdict": f.verdict,
+        "expected": p.expected,
+        "as_expected": f.as_expected,
+        "note": p.note,
+    }
+
+
+def _check(spec: Spec, as_json: bool) -> int:
+    findings = audit(spec)
+    ok = all(f.as_expected for f in findings)
+    if as_json:
+        doc = {"title": spec.title, "source": spec.source, "as_expected": ok}
+        print(json.dumps(doc | {"findings": [_finding(f) for f in findings]}, indent=2))
+        return 0 if ok else 1
+    headers = ["name", "quantity", "where", "printed", "exact", "from printed", "verdict", "expected", ""]
+    cells = [
+        [
+            f.printed.name,
+            str(f.printed.address),
+            f.printed.where,
+            f.printed.value,
+            _number(f.exact),
+            _number(f.carried),
+            f.verdict,
+            f.printed.expected,
+            "✓" if f.as_expected else "✗",
+        ]
+        for f in findings
+    ]
+    counts = ", ".join(f"{n} {v}" for v, n in tally(f.claim() for f in findings).items() if n)
+    differ = sum(not f.as_expected for f in findings)
+    summary = "every verdict as the spec records" if ok else f"{differ} verdict(s) differ from the spec"
+    print(f"{spec.title}\n\n{table(headers, cells)}\n\n{len(findings)} printed numbers: {counts}; {summary}.")
+    return 0 if ok else 1
+
+
+def _specs() -> int:
+    print(table(["name", "title"], [[name, load(name).title] for name in shipped()]))
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+EXIT_STATUS = (
+    "exit status: 0 on success (check: every verdict is the one the spec records), "
+    "1 when a verdict differs, 2 for unusable input"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line's argument parser."""
+    top = _Parser(
+        prog="backprop-ref",
+        description="Trace and check worked examples of backpropagation.",
+        epilog=EXIT_STATUS,
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="{trace,check,specs}")
+    for name, text in (
+        ("trace", "print every quantity of the example's run"),
+        ("check", "give every printed number a verdict and compare it with the spec's"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_STATUS)
+        sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
+        sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``) and return the exit status.
+
+    Examples
+    --------
+    >>> main(["check", "no-such-spec"])
+    2
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2, already reported)
+        return int(stop.code or 0)
+    try:
+        if args.command == "specs":
+            return _specs()
+        spec = load(args.spec)
+        return (_trace if args.command == "trace" else _check)(spec, args.json)
+    except InputError as err:
+        print(f"backprop-ref: {err}", file=sys.stderr)
+        return 2

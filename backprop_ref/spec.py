@@ -1,0 +1,354 @@
+"""Read a worked-example spec (TOML) into a checked :class:`Spec`, or say in one sentence what is wrong.
+
+A spec states what an article states: the network (``[network]``: sizes, activations, cost,
+W, b, ``[network.conventions]``), its data (``[data]``: x, y), the training (``[training]``: eta,
+steps), the article's own names for quantities (``[names]``: name = address, addresses as in
+:mod:`backprop_ref.trace`) and every number it prints (``[[printed]]``: name, value, where,
+expected, note).  ``specs/spec.schema.json`` (JSON Schema 2020-12) defines the format.
+
+Notation: per-layer lists use math layer numbers, in the file and in messages -- ``sizes[l]`` is
+n_l for l = 0..L and ``W[l]``, ``b[l]``, ``activations[l]`` are layer l = 1..L, so ``network.W[1]``
+is the first matrix.  ``W[l]`` has n_l rows and n_(l-1) columns as in ``network.py``; x and y list
+one entry per unit, a number for one example or a list with a number per example (examples are
+columns).  Other lists (``printed``) are counted from 0.  Printed values are strings, so that their
+digits -- and hence the precision the article gives them -- survive.
+
+Every check of a value is made by the package's own validators (``validation.py``,
+``Conventions``, ``Network``), with the field re-addressed to its place in the file; the schema
+checks structure, types and names.  Left out: reading anything but TOML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from backprop_ref import trace
+from backprop_ref.conventions import Conventions
+from backprop_ref.core import Array
+from backprop_ref.errors import InputError, one_of
+from backprop_ref.network import Network
+from backprop_ref.trace import Address
+from backprop_ref.validation import as_array, number
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+SPECS = files("backprop_ref") / "specs"
+_LAYERED = ("W", "b", "activations")  # network lists whose entry i is layer i + 1
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One number an article prints: its ``name``, the quantity it is, and the printed digits."""
+
+    name: str
+    address: Address
+    value: str
+    where: str
+    expected: str
+    note: str
+
+    @property
+    def number(self) -> float:
+        """The printed value as a float (the digits themselves are kept in ``value``)."""
+        return float(Decimal(self.value))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A checked worked example: network, data, training, the article's names and printed numbers.
+
+    ``x`` is ``(n_0, m)`` and ``y`` is ``(n_L, m)``; ``names`` maps the article's names to
+    addresses.
+    """
+
+    title: str
+    source: str
+    network: Network
+    x: Array
+    y: Array
+    eta: float
+    steps: int
+    names: Mapping[str, Address]
+    printed: tuple[Printed, ...]
+
+    def run(self, overrides: Mapping[Address, float] | None = None) -> trace.Run:
+        """The example's run (:func:`backprop_ref.trace.run`), with ``overrides`` put in.
+
+        Examples
+        --------
+        >>> round(load("afteracademy").run().value(Address("z", 2, (0, 0))), 6)
+        0.844681
+        """
+        return trace.run(self.network, self.x, self.y, self.eta, self.steps, overrides)
+
+    def labels(self, address: Address) -> list[str]:
+        """The article's names for ``address``, in the order ``[names]`` gives them.
+
+        Examples
+        --------
+        >>> load("afteracademy").labels(Address("W", 1, (0, 1)))
+        ['w4']
+        """
+        return [name for name, at in self.names.items() if at == address]
+
+
+def shipped() -> list[str]:
+    """The names of the specs shipped in ``backprop_ref/specs``.
+
+    Examples
+    --------
+    >>> "afteracademy" in shipped()
+    True
+    """
+    return sorted(p.name.removesuffix(".toml") for p in SPECS.iterdir() if p.name.endswith(".toml"))
+
+
+def read(spec: str) -> str:
+    """The text of the spec file at path ``spec``, or else of the shipped spec named ``spec``.
+
+    Examples
+    --------
+    >>> read("afteracademy").startswith("# AfterAcademy")
+    True
+    """
+    path = Path(spec)
+    if path.is_file():
+        file: Path | Traversable = path
+    elif spec in shipped():
+        file = SPECS / f"{spec}.toml"
+    else:
+        expected = f"the path of a spec file or the name of a shipped spec ({one_of(shipped())})"
+        raise InputError("SPEC", expected, spec)
+    try:
+        return file.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError("SPEC", "a readable UTF-8 text file", spec, shown=str(err)) from None
+
+
+def load(spec: str) -> Spec:
+    """Read, validate and build the spec at path ``spec`` or shipped under the name ``spec``.
+
+    Raises :class:`~backprop_ref.errors.InputError` naming the field at fault (or the line and
+    column of a TOML syntax error).
+
+    Examples
+    --------
+    >>> s = load("afteracademy")
+    >>> s.network.sizes, s.eta, str(s.names["net(o1)"])
+    ((2, 2, 2), 0.5, 'z[2][0]')
+    """
+    return build(parse_toml(read(spec)))
+
+
+_TOML_PLACE = re.compile(r"(?P<message>.*) \(at (?P<place>line \d+, column \d+|end of document)\)")
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """The TOML document ``text``, or an error naming the line and column of a syntax error.
+
+    Examples
+    --------
+    >>> parse_toml("eta = 0.5")
+    {'eta': 0.5}
+    >>> parse_toml("eta = ")
+    Traceback (most recent call last):
+    ...
+    backprop_ref.errors.InputError: end of document: expected valid TOML, got a syntax error (invalid value)
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        found = _TOML_PLACE.fullmatch(str(err))
+        message, place = (found["message"], found["place"]) if found else (str(err), "TOML")
+        shown = f"a syntax error ({message[:1].lower()}{message[1:]})"
+        raise InputError(place, "valid TOML", None, shown=shown) from None
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a spec (``specs/spec.schema.json``).
+
+    Examples
+    --------
+    >>> schema()["required"]
+    ['title', 'source', 'network', 'data', 'training', 'printed']
+    """
+    loaded: dict[str, Any] = json.loads((SPECS / "spec.schema.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def validate(doc: Mapping[str, Any]) -> None:
+    """Raise an :class:`~backprop_ref.errors.InputError` for the most relevant way ``doc`` breaks the schema.
+
+    Examples
+    --------
+    >>> validate({"title": "t"})
+    Traceback (most recent call last):
+    ...
+    backprop_ref.errors.InputError: source: expected a value for this required key, got none
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    error = best_match(Draft202012Validator(schema()).iter_errors(doc))
+    if error is not None:
+        raise _schema_error(error)
+
+
+def field(path: list[str | int]) -> str:
+    """A spec's field path as messages write it, layer-numbered where the file is.
+
+    Examples
+    --------
+    >>> field(["network", "W", 0, 1]), field(["printed", 2, "value"])
+    ('network.W[1][1]', 'printed[2].value')
+    """
+    text = ""
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            layered = i == 2 and path[0] == "network" and path[1] in _LAYERED
+            text += f"[{part + 1 if layered else part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+_TYPES = {
+    "number": "a number",
+    "integer": "a whole number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a table",
+}
+
+
+_BOUNDS = {"minimum": "≥", "exclusiveMinimum": ">"}
+
+
+def _schema_error(error: ValidationError) -> InputError:
+    """One schema violation as a sentence: field, what was expected, what was given."""
+    path, keyword = list(error.absolute_path), error.validator
+    rule: Any = error.validator_value  # JSON values from the schema and the document
+    instance: Any = error.instance
+    subschema: Any = error.schema
+    if keyword == "required":
+        missing = next(key for key in rule if key not in instance)
+        return InputError(field([*path, missing]), "a value for this required key", None, shown="none")
+    if keyword == "additionalProperties":
+        unknown = next(key for key in instance if key not in subschema["properties"])
+        shown = f"the unknown key {unknown!r}"
+        return InputError(field([*path, unknown]), one_of(subschema["properties"]), unknown, shown=shown)
+    if keyword in ("minItems", "minLength"):
+        unit = ("entry", "entries") if keyword == "minItems" else ("character", "characters")
+        shown = f"{len(instance)} {unit[len(instance) != 1]}"
+        return InputError(field(path), f"at least {rule} {unit[rule != 1]}", instance, shown=shown)
+    if "description" in subschema:
+        expected = subschema["description"]
+    elif keyword == "type":
+        expected = _TYPES[rule]
+    elif keyword == "enum":
+        expected = one_of(rule)
+    elif keyword in _BOUNDS:
+        expected = f"a number {_BOUNDS[keyword]} {rule}"
+    else:
+        expected = error.message
+    return InputError(field(path), expected, instance)
+
+
+@contextmanager
+def _under(prefix: str) -> Iterator[None]:
+    """Re-address an :class:`InputError` raised inside to ``prefix.<its field>``."""
+    try:
+        yield
+    except InputError as err:
+        shown = str(err).removeprefix(f"{err.field}: expected {err.expected}, got ")
+        raise InputError(f"{prefix}.{err.field}", err.expected, err.given, shown=shown) from None
+
+
+def build(doc: Mapping[str, Any]) -> Spec:
+    """A :class:`Spec` from a parsed TOML document, after the schema and every value check.
+
+    Examples
+    --------
+    >>> doc = parse_toml(read("afteracademy"))
+    >>> doc["network"]["W"][1] = [[0.35, 0.20, 0.1], [0.45, 0.40, 0.1]]
+    >>> build(doc)
+    Traceback (most recent call last):
+    ...
+    backprop_ref.errors.InputError: network.W[2]: expected a 2 x 2 array of numbers, got shape (2, 3)
+    """
+    validate(doc)
+    network = _network(doc["network"])
+    with _under("data"):
+        x = network.inputs(doc["data"]["x"])
+        y = network.targets(doc["data"]["y"], x.shape[1])
+    m = x.shape[1]
+    names = {
+        name: trace.parse(text, network, m, f"names.{name}") for name, text in doc.get("names", {}).items()
+    }
+    printed: list[Printed] = []
+    for i, entry in enumerate(doc["printed"]):
+        address = _address(entry["name"], names, network, m, f"printed[{i}].name")
+        earlier = [j for j, p in enumerate(printed) if p.address == address]
+        if earlier:
+            expected = f"a quantity not printed before (printed[{earlier[0]}] is {address})"
+            raise InputError(f"printed[{i}].name", expected, entry["name"])
+        printed.append(
+            Printed(entry["name"], address, entry["value"], entry["where"], entry["expected"], entry["note"])
+        )
+    training = doc["training"]
+    return Spec(
+        title=doc["title"],
+        source=doc["source"],
+        network=network,
+        x=x,
+        y=y,
+        eta=number(training["eta"], "training.eta", minimum=0.0, inclusive=False),
+        steps=int(training["steps"]),
+        names=names,
+        printed=tuple(printed),
+    )
+
+
+def _network(doc: Mapping[str, Any]) -> Network:
+    """The network of ``[network]``, with W, b and activations checked against ``sizes``."""
+    sizes = [int(n) for n in doc["sizes"]]
+    L = len(sizes) - 1
+    for key in _LAYERED:
+        if len(doc[key]) != L:
+            expected = f"{L} entries, one per layer 1..{L} as sizes says"
+            raise InputError(f"network.{key}", expected, doc[key], shown=f"{len(doc[key])}")
+    with _under("network.conventions"):
+        conventions = Conventions(**doc["conventions"])
+    W = [as_array(W_l, f"network.W[{l}]", (sizes[l], sizes[l - 1])) for l, W_l in enumerate(doc["W"], 1)]
+    b = []
+    for l, b_l in enumerate(doc["b"], 1):
+        n = 1 if conventions.bias == "shared" else sizes[l]
+        if len(b_l) != n:
+            expected = "one bias shared by the layer" if n == 1 else f"{n} biases, one per unit of layer {l}"
+            raise InputError(f"network.b[{l}]", expected, b_l, shown=f"{len(b_l)}")
+        b.append(as_array(b_l, f"network.b[{l}]", (n, 1)))
+    with _under("network"):
+        return Network(W=W, b=b, activations=doc["activations"], cost=doc["cost"], conventions=conventions)
+
+
+def _address(name: str, names: Mapping[str, Address], net: Network, examples: int, where: str) -> Address:
+    """The address a printed number's ``name`` stands for: a key of ``[names]`` or an address."""
+    if name in names:
+        return names[name]
+    if "[" in name or name in trace.SCALARS:
+        return trace.parse(name, net, examples, where)
+    raise InputError(where, "a key of [names] or a quantity address such as 'z[2][0]'", name)
