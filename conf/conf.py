@@ -57,6 +57,9 @@ nb_execution_timeout = 300  # seconds per cell; a page stuck longer than that is
 nb_execution_raise_on_error = False
 nb_execution_show_tb = True
 nb_merge_streams = True  # one output block per cell for interleaved stdout/stderr
+# Markdown output of a cell (verdict tables, generated field tables) is parsed as MyST, which has
+# pipe tables; the default, CommonMark, has none and would print the table as one paragraph.
+nb_render_markdown_format = "myst"
 
 # autodoc + napoleon: numpydoc-style docstrings
 napoleon_google_docstring = False
