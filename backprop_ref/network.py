@@ -87,7 +87,7 @@ class Network:
             W.append(as_array(self.W[l - 1], f"W[{l}]", (None, W[-1].shape[0])))
         shared = self.conventions.bias == "shared"
         b = [
-            as_array(b_l, f"b[{l}]", (1 if shared else W_l.shape[0], None)).reshape(-1, 1)
+            as_array(b_l, f"b[{l}]", (1 if shared else W_l.shape[0], 1))
             for l, (W_l, b_l) in enumerate(zip(W, self.b, strict=True), start=1)
         ]
         activations = [
