@@ -1,6 +1,6 @@
 """Every quantity of a worked example's run, by address, with chosen ones replaced on the way.
 
-A run takes ``steps`` gradient-descent steps (:func:`backprop_ref.training.step`) and keeps what
+A run takes ``steps`` gradient-descent steps (:func:`backprop_ref.step`) and keeps what
 the first step computed, the parameters after the last and the cost before and after each step.
 Given ``overrides`` (an address and a value each), it puts those values in place of the computed
 ones as the computation reaches them, so everything downstream is computed from them: this is how
