@@ -80,6 +80,9 @@ html_theme_options = {
     # search field above the page; the book theme's own search stays in the sidebar.
     "navbar_persistent": [],
 }
+# Without a default, pydata-sphinx-theme logs "Got invalid theme mode" to the console of every
+# first-time visitor (no mode stored yet); "auto" follows the reader's system setting.
+html_context = {"default_mode": "auto"}
 copybutton_exclude = ".linenos, .gp, .go"  # copy code, not prompts and doctest output
 
 # Math: MathJax 4 from conf/node_modules, copied into the build by offline_assets; without the

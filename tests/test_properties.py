@@ -18,13 +18,13 @@ from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
-import reference_jax
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_ref import Conventions, Network, step
 from backprop_ref.conventions import BIASES, REDUCTIONS
 from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
+from tests import reference_jax
 
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True)
 PAIRS = [(cost, output) for cost, outputs in COST_OUTPUTS.items() for output in outputs]

@@ -1,0 +1,298 @@
+"""Open the built site in Debian's headless Chromium and record what a first-time reader gets.
+
+``nox -s browser`` runs these tests after ``nox -s site``. It sets ``BACKPROP_REF_SITE`` to the
+built site (``docs/_build/html``). Without that variable this folder collects nothing, so the
+plain ``pytest`` of ``nox -s tests`` (whose testpaths include ``tests``) neither imports
+Playwright nor needs a built site or a browser. One variable both switches the tests on and says
+which site to check, so a scratch copy of a build can be checked the same way.
+
+Each page is served by ``http.server`` on a free port of 127.0.0.1, in a thread of this process,
+and opened once, in a fresh browser context (empty cache, empty storage), by a session-scoped
+fixture that pytest caches per page; the tests in ``test_site.py`` then assert on that record.
+Requests from the page to any other host are aborted and recorded. Chromium itself also calls
+Google services (sign-in, component updates) that no page asked for and that the page's
+request routing never sees; a dead-end proxy on 127.0.0.1 refuses them, so nothing leaves the
+machine, and the summary names those hosts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gzip
+import http.server
+import os
+import shutil
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route
+
+SITE_VARIABLE = "BACKPROP_REF_SITE"
+if SITE_VARIABLE not in os.environ:
+    # Not asked to check a site (plain `pytest`, `nox -s tests`): ignore every file here, so
+    # neither this folder's tests nor their doctests (--doctest-modules) import Playwright.
+    collect_ignore_glob = ["*"]
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download cannot run here
+CHROMIUM_FLAGS = [
+    "--no-sandbox",  # we run as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MATHJAX = "/_static/mathjax/"  # where conf/offline_assets.py puts MathJax and its fonts
+
+# After the load event: let MathJax finish its first typesetting, then load every image, lazy
+# ones too (a reader who scrolls would load them; a full-page screenshot does not scroll).
+SETTLE = """async () => {
+  if (window.MathJax?.startup?.promise) await window.MathJax.startup.promise;
+  const images = [...document.images];
+  for (const image of images) image.loading = "eager";
+  await Promise.all(images.map((image) => image.decode().catch(() => null)));
+}"""
+# What the page shows. Text inside code listings (pre, code) may be TeX on purpose; text inside
+# MathJax's output is typeset; script and style are not text a reader sees.
+FACTS = """() => {
+  const skip = "pre, code, script, style, noscript, template, textarea, mjx-container";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const text = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode())
+    if (!node.parentElement.closest(skip)) text.push(node.data);
+  const math = [...document.querySelectorAll(".math")];  // Sphinx's math, for MathJax to typeset
+  return {
+    text: text.join(""),
+    untypeset: math.filter((m) => !m.querySelector("mjx-container")).map((m) => m.textContent.trim()),
+    tex_errors: [...document.querySelectorAll("mjx-merror")].map((e) => e.textContent),
+    images: [...document.images].map((i) => [i.getAttribute("src"), i.naturalWidth]),
+    links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+  };
+}"""
+
+
+@dataclass
+class Visit:
+    """What one page did in the browser, recorded once and asserted on by several tests."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    finished: list[Request] = field(default_factory=list, repr=False)  # readable while the page is open
+    facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    transfer: dict[str, int] = field(default_factory=dict, repr=False)  # bytes per URL path
+
+    @property
+    def weight(self) -> int:
+        return sum(self.transfer.values())
+
+
+@dataclass
+class Summary:
+    """Collected across the session for the closing report."""
+
+    weights: dict[str, int] = field(default_factory=dict)
+    screenshots: Path | None = None
+    chromium_hosts: set[str] = field(default_factory=set)
+
+
+SUMMARY = pytest.StashKey[Summary]()
+if TYPE_CHECKING:
+    OpenPage = Callable[[str], contextlib.AbstractContextManager[tuple[Page, Visit]]]
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every HTML page of the build, relative to it; folders named _* (_static...) hold no pages."""
+    pages = (path.relative_to(site) for path in site.rglob("*.html"))
+    return sorted(page.as_posix() for page in pages if not any(p.startswith("_") for p in page.parts))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SUMMARY] = Summary()
+    if SITE_VARIABLE in os.environ and not (Path(os.environ[SITE_VARIABLE]) / "index.html").is_file():
+        msg = f"No built site in {os.environ[SITE_VARIABLE]}: run `nox -s site` first."
+        raise pytest.UsageError(msg)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per page for every test that asks for ``page`` (directly or through ``visit``)."""
+    if "page" in metafunc.fixturenames:
+        pages = site_pages(Path(os.environ[SITE_VARIABLE]))
+        metafunc.parametrize("page", pages, scope="session")
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    return Path(os.environ[SITE_VARIABLE]).resolve()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the build as a static host does: text gzip-compressed when the browser accepts it.
+
+    Page weight is measured as bytes on the wire, so the server compresses like any real host
+    (GitHub Pages, Read the Docs, nginx with gzip on); binaries (images, fonts) are sent as is.
+    """
+
+    COMPRESSED = (".html", ".css", ".js", ".json", ".svg", ".txt", ".map")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output free of one line per request."""
+
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (wants_gzip and path.is_file() and path.suffix in self.COMPRESSED):
+            super().do_GET()
+            return
+        body = gzip.compress(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="session")
+def base_url(site: Path) -> Iterator[str]:
+    """The site served from a thread of this process on a free port of 127.0.0.1."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def chromium_hosts(pytestconfig: pytest.Config) -> Iterator[str]:
+    """A dead-end HTTP proxy: it notes the host Chromium asked for and closes the connection.
+
+    Chromium never sends loopback traffic to a proxy, so the site is reached directly.
+    """
+    hosts = pytestconfig.stash[SUMMARY].chromium_hosts
+
+    class Refuse(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            # "CONNECT host:443 HTTP/1.1" or "GET http://host/path HTTP/1.1"
+            words = self.request.recv(4096).decode(errors="replace").split()
+            if len(words) > 1:
+                target = words[1] if "//" in words[1] else f"//{words[1]}"
+                hosts.add(urlsplit(target).hostname or words[1])
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Refuse) as proxy:
+        thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{proxy.server_address[1]}"
+        proxy.shutdown()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_hosts: str) -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"No Chromium at {CHROMIUM}: `nox -s browser` installs Debian's chromium package.")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, f"--proxy-server={chromium_hosts}"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def open_page(browser: Browser, base_url: str) -> OpenPage:
+    """Open a URL of the site in a fresh context, record its errors and requests, let it settle."""
+
+    @contextlib.contextmanager
+    def opened(relative_url: str) -> Iterator[tuple[Page, Visit]]:
+        visit = Visit(base_url + relative_url)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+        def route(route: Route) -> None:
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                visit.outside_requests.append(route.request.url)
+                route.abort("blockedbyclient")
+
+        def console(message: ConsoleMessage) -> None:
+            # With no <link rel="icon"> Chromium itself asks the server root for /favicon.ico;
+            # that 404 is not a file of this site (which may well be served below a root).
+            if message.type == "error" and message.location["url"] != base_url + "favicon.ico":
+                visit.console_errors.append(f"{message.text} ({message.location['url']})")
+
+        context.route("**/*", route)
+        try:
+            page = context.new_page()
+            page.on("console", console)
+            page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught {error}"))
+            page.on("requestfinished", lambda request: visit.finished.append(request))
+            page.goto(visit.url, wait_until="load")
+            page.evaluate(SETTLE)
+            page.wait_for_load_state("networkidle")
+            yield page, visit
+        finally:
+            context.close()
+
+    return opened
+
+
+@pytest.fixture(scope="session")
+def screenshots(site: Path, pytestconfig: pytest.Config) -> Path:
+    """docs/_build/screenshots beside the site, emptied first: a build artifact, never committed."""
+    folder = site.parent / "screenshots"
+    shutil.rmtree(folder, ignore_errors=True)
+    pytestconfig.stash[SUMMARY].screenshots = folder
+    return folder
+
+
+@pytest.fixture(scope="session")
+def visit(
+    page: str,
+    open_page: OpenPage,
+    screenshots: Path,
+    pytestconfig: pytest.Config,
+) -> Visit:
+    """The record of one page: opened once, its facts read, its weight summed, its screenshot saved."""
+    with open_page(page) as (tab, record):
+        record.facts = tab.evaluate(FACTS)
+        # What a first visit transfers (fresh context, so no cache): bodies and headers of every
+        # response, less the MathJax files that every page with math shares.
+        for request in record.finished:
+            url = urlsplit(request.url)
+            if url.scheme in ("http", "https") and not url.path.startswith(MATHJAX):
+                sizes = request.sizes()
+                weight = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                record.transfer[url.path] = record.transfer.get(url.path, 0) + weight
+        shot = screenshots / Path(page).with_suffix(".png")
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=shot, full_page=True)
+    pytestconfig.stash[SUMMARY].weights[page] = record.weight
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    summary = config.stash[SUMMARY]
+    if not summary.weights:
+        return
+    write = terminalreporter.write_line
+    page, weight = max(summary.weights.items(), key=lambda item: item[1])
+    write(f"biggest page: {page}, {weight / 1e6:.2f} MB (MathJax and its fonts not counted)")
+    write(f"screenshots of {len(summary.weights)} pages: {summary.screenshots}")
+    if summary.chromium_hosts:
+        hosts = ", ".join(sorted(summary.chromium_hosts))
+        write(f"Chromium's own requests (no page made them), refused by the dead-end proxy: {hosts}")
