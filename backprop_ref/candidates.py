@@ -98,7 +98,7 @@ class Grid:
 
     @property
     def size(self) -> int:
-        """The number of candidates: the product of :attr:`shape`."""
+        """How many candidates there are, the product of :attr:`shape`."""
         return math.prod(self.shape)
 
     def factor(self, name: str) -> Factor:
@@ -171,7 +171,7 @@ class Outcome:
 
     @property
     def worst(self) -> float:
-        """The largest absolute residual over the targets: at most 1 means every target matches."""
+        """The largest absolute residual over the targets (at most 1 means every target matches)."""
         return max(abs(r) for r in self.residuals.values())
 
 
