@@ -42,6 +42,36 @@ BY_HAND = {
 }
 
 
+def one_unit(
+    title: str, activation: str, *, y: float, update_biases: bool, steps: int, printed: dict[str, str]
+) -> dict[str, Any]:
+    """A spec document for one unit a = f(0.5·x) with x = 1, ½ squared error, η = 0.1."""
+    return {
+        "title": title,
+        "source": "worked by hand in this file",
+        "network": {
+            "sizes": [1, 1],
+            "activations": [activation],
+            "cost": "half_sse",
+            "W": [[[0.5]]],
+            "b": [[0.0]],
+            "conventions": {
+                "reduction": "sum",
+                "lmbda": 0.0,
+                "bias": "per_unit",
+                "update_biases": update_biases,
+                "hidden_delta_weights": "before",
+            },
+        },
+        "data": {"x": [1.0], "y": [y]},
+        "training": {"eta": 0.1, "steps": steps},
+        "printed": [
+            {"name": name, "value": value, "where": "here", "expected": "reproduced", "note": "a test"}
+            for name, value in printed.items()
+        ],
+    }
+
+
 def chain(printed: dict[str, str], **conventions: Any) -> Spec:
     """The two-layer identity example with ``printed`` values (address -> digits)."""
     return build(
@@ -134,30 +164,14 @@ def test_a_wrong_value_whose_inputs_are_not_printed_is_unexplained() -> None:
 def test_rounding_carried_forward_follows() -> None:
     # One sigmoid unit: z = 0.5, a = σ(0.5) = 0.62245933, cost = ½a² = 0.19372781.
     # An author who rounds a to 0.62 and goes on prints ½·0.62² = 0.1922.
-    doc: dict[str, Any] = {
-        "title": "one sigmoid",
-        "source": "worked by hand in this file",
-        "network": {
-            "sizes": [1, 1],
-            "activations": ["sigmoid"],
-            "cost": "half_sse",
-            "W": [[[0.5]]],
-            "b": [[0.0]],
-            "conventions": {
-                "reduction": "sum",
-                "lmbda": 0.0,
-                "bias": "per_unit",
-                "update_biases": True,
-                "hidden_delta_weights": "before",
-            },
-        },
-        "data": {"x": [1.0], "y": [0.0]},
-        "training": {"eta": 0.1, "steps": 1},
-        "printed": [
-            {"name": name, "value": value, "where": "here", "expected": "reproduced", "note": "a test"}
-            for name, value in {"a[1][0]": "0.62", "cost": "0.1922"}.items()
-        ],
-    }
+    doc = one_unit(
+        "one sigmoid",
+        "sigmoid",
+        y=0.0,
+        update_biases=True,
+        steps=1,
+        printed={"a[1][0]": "0.62", "cost": "0.1922"},
+    )
     findings = audit(build(doc))
     assert [f.verdict for f in findings] == ["reproduced", "follows"]
     assert findings[1].exact == pytest.approx(0.5 / (1 + math.exp(-0.5)) ** 2, rel=1e-12)
@@ -238,35 +252,19 @@ def test_after_several_steps_the_new_parameters_are_never_a_slip() -> None:
     for _ in range(2):
         w -= 0.1 * (w * 1.0 - 2.0)
     assert w == pytest.approx(0.785)
-    doc: dict[str, Any] = {
-        "title": "two steps",
-        "source": "worked by hand in this file",
-        "network": {
-            "sizes": [1, 1],
-            "activations": ["identity"],
-            "cost": "half_sse",
-            "W": [[[0.5]]],
-            "b": [[0.0]],
-            "conventions": {
-                "reduction": "sum",
-                "lmbda": 0.0,
-                "bias": "per_unit",
-                "update_biases": False,
-                "hidden_delta_weights": "before",
-            },
+    doc = one_unit(
+        "two steps",
+        "identity",
+        y=2.0,
+        update_biases=False,
+        steps=2,
+        printed={
+            "dW[1][0,0]": "-1.5",
+            "W_new[1][0,0]": "0.80",
+            "b_new[1][0]": "0",
+            "cost_after": "0.70",
         },
-        "data": {"x": [1.0], "y": [2.0]},
-        "training": {"eta": 0.1, "steps": 2},
-        "printed": [
-            {"name": name, "value": value, "where": "here", "expected": "reproduced", "note": "a test"}
-            for name, value in {
-                "dW[1][0,0]": "-1.5",
-                "W_new[1][0,0]": "0.80",
-                "b_new[1][0]": "0",
-                "cost_after": "0.70",
-            }.items()
-        ],
-    }
+    )
     spec = build(doc)
     run = spec.run()
     assert run.value(Address("W_new", 1)) == pytest.approx(w)
