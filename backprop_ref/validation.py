@@ -57,7 +57,11 @@ def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
             value,
             shown="an empty array",
         )
-    if not np.isfinite(arr).all():
+    # A finite sum proves every entry finite without a boolean array as large as the data; only a
+    # non-finite sum (a NaN or inf entry, or rarely an overflow) pays for the entry-by-entry look.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise InputError(
             field,

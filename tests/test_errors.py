@@ -159,3 +159,13 @@ def test_bad_training_argument_is_rejected_naming_the_field(
     message: str,
 ) -> None:
     rejects(lambda: function(net, *batch, **kwargs), message)
+
+
+def test_huge_finite_inputs_are_accepted_although_their_sum_overflows() -> None:
+    """The finiteness check's fast path (a finite sum) must not reject finite data whose sum overflows."""
+    from backprop_ref.validation import as_array
+
+    huge = np.full((3, 2), 1e308)
+    np.testing.assert_array_equal(as_array(huge, "x", (3, None)), huge)
+    with pytest.raises(InputError, match=r"^x: expected finite numbers, got nan at index \(2, 1\)$"):
+        as_array(np.where(np.arange(6).reshape(3, 2) == 5, np.nan, huge), "x", (3, None))
