@@ -130,7 +130,7 @@ def read(spec: str) -> str:
         file = SPECS / f"{spec}.toml"
     else:
         expected = f"the path of a spec file or the name of a shipped spec ({one_of(shipped())})"
-        raise InputError("SPEC", expected, spec)
+        raise InputError("SPEC", expected, spec, shown=repr(spec))  # a path in full, however long
     try:
         return file.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
