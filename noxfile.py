@@ -7,6 +7,7 @@ so pip and uv resolve the same set on any machine.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -93,3 +94,36 @@ def preview(session: nox.Session) -> None:
         *("--ignore", "docs/_build", "--re-ignore", "__pycache__"),
         *session.posargs,
     )
+
+
+@nox.session
+def browser(session: nox.Session) -> None:
+    """Open every page of the built site in headless Chromium and check what a reader gets.
+
+    Run ``nox -s site`` first. Debian's Chromium is installed when missing (Playwright's own
+    browser download cannot reach its host from here); screenshots go to docs/_build/screenshots.
+    """
+    install(session, "browser", project=False)
+    if shutil.which("chromium") is None:
+        apt = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-q", external=True, env=apt)
+        session.run("apt-get", "install", "-y", "-q", "chromium", external=True, env=apt)
+    # tests/browser/conftest.py collects nothing unless told which built site to check;
+    # --confcutdir keeps out tests/conftest.py, whose fixtures need the package, not installed here.
+    session.run(
+        "pytest",
+        *("--confcutdir", "tests/browser", "tests/browser"),
+        *session.posargs,
+        env={"BACKPROP_REF_SITE": str(SITE)},
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: numerics, symbolic derivation, cold start, then the verification loop (slow).
+
+    Writes docs/data/bench_report.json and bench_report.md and prints the table. The loop runs
+    nox -s tests and nox -s site in a temporary copy of the tree, cold then reused: about 20 min.
+    """
+    install(session, "bench")
+    session.run("python", "tests/benchmarks/run.py", "--nox-python", sys.executable, *session.posargs)

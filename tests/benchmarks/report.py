@@ -1,0 +1,215 @@
+"""The one-screen table of a benchmark report, as text for the console and as Markdown.
+
+A target is "yes" when both the CPU time and the wall time meet it, "cpu only" when only the CPU
+time does (the machine is shared: wall time then includes waiting for a core), else "no".
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+Row = tuple[str, str, str, str, str]  # measure, value, spread, target, met
+HEADER: Row = ("measure", "value", "spread (IQR)", "target", "met")
+
+
+def ms(t: float) -> str:
+    return f"{t * 1e3:.1f} ms"
+
+
+def sec(t: float) -> str:
+    return f"{t:.2f} s"
+
+
+def times(s: dict[str, Any], fmt: Any = sec) -> str:
+    """``cpu (wall)`` of a ``{"cpu": summary, "wall": summary}``."""
+    return f"{fmt(s['cpu']['median'])} ({fmt(s['wall']['median'])})"
+
+
+class Table:
+    """Rows and the targets checked in them."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.targets: list[dict[str, Any]] = []
+
+    def row(self, measure: str, value: str = "", spread: str = "", target: str = "", met: str = "") -> None:
+        self.rows.append((measure, value, spread, target, met))
+
+    def check(
+        self, measure: str, value: str, spread: str, cpu: float, wall: float, limit: float, target: str
+    ) -> None:
+        """A row whose CPU and wall figures are held to ``≤ limit``."""
+        met = "yes" if max(cpu, wall) <= limit else "cpu only" if cpu <= limit else "no"
+        self.targets.append({"measure": measure, "target": target, "cpu": cpu, "wall": wall, "met": met})
+        self.row(measure, value, spread, target, met)
+
+
+def numerics(t: Table, n: dict[str, Any]) -> None:
+    one, default = n["threads_1"], n["threads_default"]
+    q = one["ratios"]
+    t.row("1 NUMERICS 400-25-10, m=5000, 1 thread", "CPU (wall)")
+    worst = max(one["agreement"].values())
+    t.row(
+        "agreement, max relative difference", f"{worst:.0e}", "", "≤ 1e-8", "yes" if worst <= 1e-8 else "no"
+    )
+    labels = {"oracle": "oracle", "plain": "plain NumPy", "jax_jit": "JAX jit", "jax": "JAX no jit"}
+    for key, label in labels.items():
+        t.row(f"  {label}", times(one["times"][key], ms), ms(one["times"][key]["cpu"]["iqr"]))
+    b = one["bound"]
+    t.row(f"  bound: {b['flops'] / 1e6:.1f} MFLOP of matmul", times(one["times"]["bound"], ms))
+    for key, limit in (("oracle/plain", 1.0), ("oracle/bound", 3.0)):
+        c, w = q[key]["cpu"], q[key]["wall"]
+        t.check(
+            key,
+            times(q[key], lambda v: f"{v:.2f}×"),
+            f"{c['iqr']:.2f}",
+            c["median"],
+            w["median"],
+            limit,
+            f"≤ {limit:g}×",
+        )
+    t.row(
+        "oracle/JAX jit",
+        times(q["oracle/jax_jit"], lambda v: f"{v:.2f}×"),
+        f"{q['oracle/jax_jit']['cpu']['iqr']:.2f}",
+    )
+    parts = {k: v["cpu"]["median"] for k, v in one["components"].items()}
+    extra = {
+        "isfinite": parts["validate x (isfinite pass)"],
+        "tanh σ": parts["sigmoid, tanh form (oracle)"] - parts["sigmoid, exp form (plain)"],
+        "logaddexp": parts["cost, logaddexp form (oracle)"] - parts["cost, log form (plain)"],
+        "dC/da": parts["dC/da of the output (unused here)"],
+    }
+    t.row("  oracle's extra CPU ms", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
+    d = default["ratios"]["oracle/plain"]["wall"]
+    t.row(
+        "default threads: oracle wall, /plain",
+        f"{ms(default['times']['oracle']['wall']['median'])}, {d['median']:.2f}×",
+        ms(default["times"]["oracle"]["wall"]["iqr"]),
+    )
+    m, mb = n["memory"], 1e6
+    peak = {k: m[k]["traced_peak_of_one_call"] / mb for k in ("oracle", "plain")}
+    t.row(
+        "traced peak of one call, MB",
+        f"oracle {peak['oracle']:.1f}, plain {peak['plain']:.1f}, z+a+δ+grads {m['needed_bytes'] / mb:.1f}",
+        "",
+        f"< x, {m['x_bytes'] / mb:.0f} MB",
+        "yes" if peak["oracle"] * mb < m["x_bytes"] else "no",
+    )
+    rss = {k: m[k]["rss_peak"] / mb for k in ("oracle", "plain")}
+    t.row(
+        f"peak RSS, MB (data {m['oracle']['data_bytes'] / mb:.1f})",
+        f"oracle {rss['oracle']:.0f}, plain {rss['plain']:.0f}",
+    )
+
+
+def symbolic(t: Table, s: dict[str, Any]) -> None:
+    layered = s["per_layer"]
+    runs = layered["runs"]
+    deepest = max(runs, key=int)
+    t.row(f"2 SYMBOLIC width {s['width']}: derive+prove+generate", "CPU (wall)")
+    top = runs[deepest]
+    t.check(
+        f"per-layer, depth {deepest}",
+        times(top),
+        sec(top["cpu"]["iqr"]),
+        top["cpu"]["median"],
+        top["wall"]["median"],
+        2.0,
+        "≤ 2 s",
+    )
+    parts = " + ".join(sec(top[f"{k}_cpu"]["median"]) for k in ("layers", "elementwise", "codegen"))
+    t.row("  layers + elementwise + codegen", parts)
+    fit = layered["fit_cpu"]
+    slope = fit["loglog_slope_layers_only"]
+    t.row(
+        "  log-log slope: total (layers only)",
+        f"{fit['loglog_slope_total']:.2f} ({slope:.2f}), {ms(fit['seconds_per_layer'])}/layer",
+        "",
+        "linear",
+        "yes" if 0.8 <= slope <= 1.2 else "no",
+    )
+    t.row("  one proof per layer shape (= depth 1)", times(runs[min(runs, key=int)]))
+    fresh = statistics.median(f["cpu"] for f in s["fresh"])
+    sympy = statistics.median(f["import_sympy_cpu"] for f in s["fresh"])
+    t.row(f"  depth {deepest} first in a new process", f"{sec(fresh)} + import sympy {sec(sympy)}")
+    for mode, label in (("network", "prove_network_rules"), ("naive", "naive sympy.diff")):
+        swept = s[mode]
+        last = max(swept["depths"], key=int)
+        factor = swept["fit_cpu"]["factor_per_layer"]
+        t.row(f"{label}, depth {last}", times(swept["depths"][last]), f"×{factor:.1f} per layer")
+        stop = swept["stopped"]
+        t.row(
+            f"  stopped at depth {stop['depth']}" if stop else "  reached the last depth",
+            f"cap {s['cap_s']:g} s wall",
+        )
+
+
+def cold_start(t: Table, c: dict[str, Any]) -> None:
+    t.row("3 COLD START python -c: import + gradient", "CPU (wall)")
+    for setting, label in (("compiled", ".pyc cached"), ("as_installed", "no .pyc, as here")):
+        g = c[setting]["times"]["backprop_ref gradient"]
+        value = times(g)
+        if setting == "compiled":
+            t.check(
+                f"  {label}",
+                value,
+                sec(g["wall"]["iqr"]),
+                g["cpu"]["median"],
+                g["wall"]["median"],
+                0.5,
+                "≤ 0.5 s",
+            )
+        else:
+            t.row(f"  {label}", value, sec(g["wall"]["iqr"]))
+        base = c[setting]["times"]
+        t.row("    baselines: pass, import numpy", f"{times(base['pass'])}, {times(base['import numpy'])}")
+
+
+def loop(t: Table, lp: dict[str, Any]) -> None:
+    t.row("4 LOOP nox, reused venvs (-R) / cold", "CPU (wall)")
+    for session, v in lp["sessions"].items():
+        failed = "" if v["all_ok"] else " (FAILED)"
+        r = v["reused"]
+        t.check(
+            f"  nox -s {session}{failed}",
+            times(r),
+            sec(r["wall"]["iqr"]),
+            r["cpu"]["median"],
+            r["wall"]["median"],
+            60.0,
+            "≤ 60 s",
+        )
+        inside = {"pytest_s": "pytest itself", "notebooks_s": "executing pages"}
+        for key, label in inside.items():
+            if key in r:
+                t.row(f"    of which {label}", sec(r[key]["median"]))
+        t.row(f"  nox -s {session}, cold venvs, once", f"{sec(v['cold']['cpu'])} ({sec(v['cold']['wall'])})")
+    for note in lp["notes"]:
+        t.row(f"  {note}")
+
+
+def build(report: dict[str, Any]) -> Table:
+    """The table of a whole report."""
+    t = Table()
+    numerics(t, report["numerics"])
+    symbolic(t, report["symbolic"])
+    cold_start(t, report["cold_start"])
+    if "loop" in report:
+        loop(t, report["loop"])
+    return t
+
+
+def text(rows: list[Row]) -> str:
+    """Columns padded to their widest cell."""
+    widths = [max(len(r[i]) for r in (HEADER, *rows)) for i in range(len(HEADER))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in (HEADER, *rows)
+    )
+
+
+def markdown(rows: list[Row]) -> str:
+    """A Markdown table."""
+    lines = [HEADER, ("---",) * len(HEADER), *rows]
+    return "\n".join("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in lines) + "\n"
