@@ -25,7 +25,9 @@ CONSTRAINTS = ("-c", str(ROOT / "constraints.txt"))
 def install(session: nox.Session, *groups: str, project: bool = True) -> None:
     """Install the pinned dependency groups (and the package itself, editable)."""
     reqs = [r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)]
-    session.install(*CONSTRAINTS, *reqs, *(("-e", ".") if project else ()))
+    # Compile bytecode at install time: where PYTHONDONTWRITEBYTECODE is set (as on these
+    # machines), every test process and page kernel would otherwise recompile NumPy and SymPy.
+    session.install(*CONSTRAINTS, *reqs, *(("-e", ".") if project else ()), env={"UV_COMPILE_BYTECODE": "1"})
 
 
 @nox.session

@@ -133,17 +133,23 @@ def symbolic(t: Table, s: dict[str, Any]) -> None:
     t.row("  one proof per layer shape (= depth 1)", times(runs[min(runs, key=int)]))
     fresh = statistics.median(f["cpu"] for f in s["fresh"])
     sympy = statistics.median(f["import_sympy_cpu"] for f in s["fresh"])
-    t.row(f"  depth {deepest} first in a new process", f"{sec(fresh)} + import sympy {sec(sympy)}")
+    t.row(f"  depth {deepest} first in a new process", f"{sec(fresh)} + import sympy {sec(sympy)} (no .pyc)")
     for mode, label in (("network", "prove_network_rules"), ("naive", "naive sympy.diff")):
         swept = s[mode]
         last = max(swept["depths"], key=int)
         factor = swept["fit_cpu"]["factor_per_layer"]
-        t.row(f"{label}, depth {last}", times(swept["depths"][last]), f"×{factor:.1f} per layer")
-        stop = swept["stopped"]
-        t.row(
-            f"  stopped at depth {stop['depth']}" if stop else "  reached the last depth",
-            f"cap {s['cap_s']:g} s wall",
-        )
+        growth = f"×{factor:.1f} per layer (CPU)"
+        t.row(f"{label}, depth {last}", f"{times(swept['depths'][last])}, {growth}")
+        stop, cap = swept["stopped"], f"cap {s['cap_s']:g} s wall"
+        if stop is None:
+            t.row("  reached the last depth")
+        elif "killed_after_s" in stop:
+            t.row(f"  depth {stop['depth']}: stopped", f"killed after {sec(stop['killed_after_s'])}, {cap}")
+        else:
+            t.row(
+                f"  depth {stop['depth']}: over the cap",
+                f"{sec(stop['over_cap_s'])} wall, {cap}; next not tried",
+            )
 
 
 def cold_start(t: Table, c: dict[str, Any]) -> None:
