@@ -114,3 +114,23 @@ def test_symbolic_network_has_one_symbol_per_entry() -> None:
     assert (x.shape, y.shape) == ((2, 2), (1, 2))
     symbols = [s for arr in (*W, *b, x, y) for s in arr.ravel()]
     assert len(set(symbols)) == len(symbols) == (6 + 3) + (3 + 1) + 4 + 2  # W, b, x, y
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(1, 1), (3, 2), (2, 4)])
+def test_one_layers_rules_are_proven_for_any_activation_and_incoming_gradient(n_in: int, n_out: int) -> None:
+    proof = proofs.prove_layer_rules(n_in, n_out)
+    assert proof.holds
+    assert proof.checked == n_out * n_in + n_out + n_in  # every weight, bias and input
+
+
+def test_layer_proof_fails_when_the_weight_gradient_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    right = core.layer_gradients
+
+    def doubled(*args: object, **kwargs: object) -> tuple[object, object]:
+        dW, db = right(*args, **kwargs)  # type: ignore[arg-type]
+        return 2 * dW, db
+
+    monkeypatch.setattr(core, "layer_gradients", doubled)
+    proof = proofs.prove_layer_rules(2, 2)
+    assert not proof.holds
+    assert sorted(proof.failures) == sorted(f"W1_{j}_{k}" for j in range(2) for k in range(2))
