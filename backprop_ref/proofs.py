@@ -174,6 +174,21 @@ def symbolic_network(
     return W, b, matrix("x", sizes[0], examples), matrix("y", sizes[-1], examples)
 
 
+def _differences(total: sp.Expr, pairs: Sequence[tuple[np.ndarray, object]]) -> tuple[int, list[str]]:
+    """Compare ``sympy.diff(total, s)`` with the code's value for every symbol ``s`` in ``pairs``.
+
+    Returns how many derivatives were compared and the symbols at which they differ.
+    """
+    failures: list[str] = []
+    checked = 0
+    for params, grad in pairs:
+        for symbol, value in zip(params.ravel(), np.asarray(grad).ravel(), strict=True):
+            checked += 1
+            if sp.expand((sp.diff(total, symbol) - value).doit()) != 0:
+                failures.append(str(symbol))
+    return checked, failures
+
+
 def prove_network_rules(sizes: Sequence[int], examples: int = 1) -> NetworkProof:
     """Prove ``core``'s backward pass on a fully symbolic network of the given sizes.
 
@@ -199,32 +214,11 @@ def prove_network_rules(sizes: Sequence[int], examples: int = 1) -> NetworkProof
     grads = core.parameter_gradients(back.delta, acts, b, scale=1)
 
     pairs = [*zip(W, grads.dW, strict=True), *zip(b, grads.db, strict=True), (x, back.dC_da[0])]
-    failures: list[str] = []
-    checked = 0
-    for params, grad in pairs:
-        for symbol, value in zip(params.ravel(), np.asarray(grad).ravel(), strict=True):
-            checked += 1
-            if sp.expand((sp.diff(total, symbol) - value).doit()) != 0:
-                failures.append(str(symbol))
+    checked, failures = _differences(total, pairs)
     return NetworkProof(tuple(sizes), examples, checked, tuple(failures))
 
 
 # --- one layer's rules, which cover every depth by induction -----------------------------------
-
-
-def _differences(total: sp.Expr, pairs: Sequence[tuple[np.ndarray, object]]) -> tuple[int, list[str]]:
-    """Compare ``sympy.diff(total, s)`` with the code's value for every symbol ``s`` in ``pairs``.
-
-    Returns how many derivatives were compared and the symbols at which they differ.
-    """
-    failures: list[str] = []
-    checked = 0
-    for params, grad in pairs:
-        for symbol, value in zip(params.ravel(), np.asarray(grad).ravel(), strict=True):
-            checked += 1
-            if sp.expand(sp.diff(total, symbol) - value) != 0:
-                failures.append(str(symbol))
-    return checked, failures
 
 
 def prove_layer_rules(n_in: int, n_out: int, layer: int = 1) -> NetworkProof:
