@@ -41,13 +41,14 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: style and common bugs."""
     install(session, "lint", project=False)
-    session.run("ruff", "check", "backprop_ref", "tests", "conf", "noxfile.py")
-    session.run("ruff", "format", "--check", "backprop_ref", "tests", "conf", "noxfile.py")
+    paths = ("backprop_ref", "tests", "conf", "docs/site_helpers", "docs/conftest.py", "noxfile.py")
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package."""
+    """mypy --strict on the package and the site's helpers."""
     install(session, "typecheck")
     session.run("mypy")
 
@@ -92,7 +93,10 @@ def preview(session: nox.Session) -> None:
         *SPHINX,
         "docs/_build/preview",
         *("-n", "-D", "nb_execution_mode=cache"),
-        *(f"--watch={path}" for path in ("backprop_ref", "conf/conf.py", "conf/offline_assets.py")),
+        *(
+            f"--watch={path}"
+            for path in ("backprop_ref", "docs/site_helpers", "conf/conf.py", "conf/offline_assets.py")
+        ),
         *("--ignore", "docs/_build", "--re-ignore", "__pycache__"),
         *session.posargs,
     )

@@ -1,5 +1,5 @@
-"""``python -m backprop_ref``: the command line of :mod:`backprop_ref.cli`."""
+"""``python -m backprop_ref``: the command line of :mod:`backprop_ref.worked.cli`."""
 
-from backprop_ref.cli import main
+from backprop_ref.worked.cli import main
 
 raise SystemExit(main())

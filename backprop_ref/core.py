@@ -3,7 +3,7 @@
 ::
 
   Forward:   zˡ = Wˡ aˡ⁻¹ + bˡ,   aˡ = f(zˡ)
-  Backward:  (BP1) δᴸ = ∂C/∂zᴸ                      (a closed form per cost/activation, ``rules.py``)
+  Backward:  (BP1) δᴸ = ∂C/∂zᴸ                      (a closed form per cost/activation)
              (BP2) δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f'(zˡ)        (``∂C/∂aˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹`` is its first factor)
              (BP3) ∂C/∂bˡ = δˡ
              (BP4) ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ
@@ -11,12 +11,15 @@
 Examples are columns: ``x`` has shape ``(n_0, m)`` for ``m`` examples, every ``zˡ``, ``aˡ`` and
 ``δˡ`` has shape ``(n_l, m)``, and BP3/BP4 sum over examples by the matrix product itself.
 
-The functions take their elementwise kernels (f, f', δᴸ) as arguments and use only ``@``, ``.T``,
-``*`` and sums, so they run unchanged on float arrays (``network.py``) and on object arrays of
-SymPy symbols (``proofs.prove_network_rules``), which is how the code that runs gets proven.
+These matrix rules are written by hand, here and only here.  They take their elementwise kernels
+(f, f', δᴸ, ∂C/∂aᴸ) as arguments and use only ``@``, ``.T``, ``*`` and sums, so they run unchanged
+on float arrays (``network.py``), on object arrays of SymPy symbols (``symbolic/proofs.py`` proves
+them that way, on the code that runs) and on the dependency-tracing arrays of
+``worked/dependencies.py``.  The elementwise kernels are generated (``_generated.py``).
 
 Indexing: Python lists are 0-based and the math's layers 1..L, so ``W[l-1]`` is ``Wˡ`` (likewise
-``b``, ``z``, ``delta``), while ``a[l]`` is ``aˡ`` with ``a[0] = x``.
+``b``, ``z``, ``delta``), while ``a[l]`` is ``aˡ`` with ``a[0] = x``.  Nothing here checks its
+inputs: callers pass validated arrays (``network.py`` checks them once, at the public boundary).
 """
 
 from __future__ import annotations
@@ -27,15 +30,15 @@ from typing import Any
 
 import numpy as np
 
+#: The package's one alias for a NumPy array of any shape and dtype.
 Array = np.ndarray[Any, Any]
 Elementwise = Callable[..., Array]
 #: A hook sees each quantity (kind, layer, value) as it is computed and may return a replacement.
 Hook = Callable[[str, int, Array], Array]
-#: Called as carry(l, δˡ), returns the Wˡ through which δˡ is carried down to layer l-1.
-Carry = Callable[[int, Array], Array]
 
 
-def _keep(kind: str, layer: int, value: Array) -> Array:
+def unchanged(kind: str, layer: int, value: Array) -> Array:
+    """The hook that replaces nothing."""
     return value
 
 
@@ -44,7 +47,7 @@ def forward(
     b: Sequence[Array],
     x: Array,
     f: Sequence[Elementwise],
-    hook: Hook = _keep,
+    hook: Hook = unchanged,
 ) -> tuple[list[Array], list[Array]]:
     """Return ``(z, a)``: weighted inputs of layers 1..L and activations of layers 0..L."""
     z: list[Array] = []
@@ -55,19 +58,32 @@ def forward(
     return z, a
 
 
-def hidden_delta(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array
+def output_error(
+    z_L: Array, a_L: Array, y: Array, delta_out: Elementwise, dC_da_out: Elementwise, hook: Hook, L: int
 ) -> tuple[Array, Array]:
-    """BP2 for one layer: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹`` and ``δˡ⁺¹``."""
-    dC_da = W_next.T @ delta_next
-    return dC_da * fprime(z, a), dC_da
+    """BP1: return ``(δᴸ, ∂C/∂aᴸ)``, each from its own proven closed form (not one from the other).
+
+    δᴸ is the closed form of ∂C/∂zᴸ, finite even where ∂C/∂aᴸ is not (a saturated cross-entropy).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dC_da = hook("dC_da", L, dC_da_out(z_L, a_L, y))
+    return hook("delta", L, delta_out(z_L, a_L, y)), dC_da
+
+
+def hidden_error(
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array, hook: Hook, l: int
+) -> tuple[Array, Array]:
+    """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹`` and ``δˡ⁺¹``."""
+    dC_da = hook("dC_da", l, W_next.T @ delta_next)
+    return hook("delta", l, dC_da * fprime(z, a)), dC_da
 
 
 @dataclass(frozen=True)
 class Backward:
     """δ of layers 1..L (``delta[l-1]`` is δˡ) and ∂C/∂a of layers 0..L (``dC_da[l]``).
 
-    ``dC_da[0]`` (the input's) is None unless asked for; everything is per example (not reduced).
+    Every entry is computed by the backward pass itself; ``dC_da[0]`` (the input's) is None unless
+    asked for.  Everything is per example (not reduced over examples).
     """
 
     delta: list[Array]
@@ -81,25 +97,21 @@ def backward(
     y: Array,
     fprime: Sequence[Elementwise],
     delta_out: Elementwise,
+    dC_da_out: Elementwise,
     *,
     wrt_input: bool = False,
-    hook: Hook = _keep,
-    carry: Carry | None = None,
+    hook: Hook = unchanged,
 ) -> Backward:
-    """Run BP1 then BP2 from layer L down to 1 (and ∂C/∂a⁰ when ``wrt_input``).
-
-    ``carry(l, δˡ)`` gives the ``Wˡ`` through which δˡ is carried down to layer l-1; by default
-    ``W[l-1]`` itself.  A layer-by-layer update passes a ``carry`` that returns updated weights.
-    """
+    """Run BP1 then BP2 from layer L down to 1 (and ∂C/∂a⁰ = (W¹)ᵀδ¹ when ``wrt_input``)."""
     L = len(W)
-    through = carry if carry is not None else (lambda l, d: W[l - 1])
-    delta: list[Array] = [hook("delta", L, delta_out(z[-1], a[-1], y))]
-    dC_da: list[Array | None] = [None]
+    d, g = output_error(z[-1], a[-1], y, delta_out, dC_da_out, hook, L)
+    delta: list[Array] = [d]
+    dC_da: list[Array | None] = [g]
     for l in range(L - 1, 0, -1):
-        d, g = hidden_delta(through(l + 1, delta[0]), delta[0], fprime[l - 1], z[l - 1], a[l])
-        delta.insert(0, hook("delta", l, d))
+        d, g = hidden_error(W[l], delta[0], fprime[l - 1], z[l - 1], a[l], hook, l)
+        delta.insert(0, d)
         dC_da.insert(0, g)
-    dC_da.insert(0, through(1, delta[0]).T @ delta[0] if wrt_input else None)
+    dC_da.insert(0, W[0].T @ delta[0] if wrt_input else None)
     return Backward(delta, dC_da)
 
 
@@ -119,6 +131,19 @@ class Gradients:
 
     dW: list[Array]
     db: list[Array]
+
+    def by_name(self) -> dict[str, Array]:
+        """The gradients keyed as :meth:`backprop_ref.Network.parameters` keys the parameters.
+
+        Examples
+        --------
+        >>> list(Gradients([np.zeros((1, 1))] * 2, [np.zeros((1, 1))] * 2).by_name())
+        ['W1', 'b1', 'W2', 'b2']
+        """
+        out: dict[str, Array] = {}
+        for l, (dW, db) in enumerate(zip(self.dW, self.db, strict=True), start=1):
+            out[f"W{l}"], out[f"b{l}"] = dW, db
+        return out
 
 
 def layer_gradients(delta: Array, a_prev: Array, b_shape: tuple[int, ...], scale: Any) -> tuple[Array, Array]:

@@ -20,13 +20,12 @@ import numpy as np
 from backprop_ref.core import Array
 from backprop_ref.errors import InputError
 from backprop_ref.network import Network
-from backprop_ref.training import _interleave
 from backprop_ref.validation import as_array, number
 
 GradientFunction = Callable[[dict[str, Array], Array, Array], Mapping[str, Any]]
 
 
-def finite_differences(net: Network, x: object, y: object, h: float = 1e-6) -> dict[str, Array]:
+def finite_differences(net: Network, x: object, y: object = None, h: float = 1e-6) -> dict[str, Array]:
     """∂J/∂θ for every parameter θ by central differences (J(θ+h) − J(θ−h)) / 2h.
 
     Costs ``2 × (number of parameters)`` forward passes: a check, not a way to train.
@@ -38,25 +37,28 @@ def finite_differences(net: Network, x: object, y: object, h: float = 1e-6) -> d
     -1.5
     """
     h = number(h, "h", minimum=0.0, inclusive=False)
-    xs = net.inputs(x)
-    ys = net.targets(y, xs.shape[1])
+    data = net.batch(x, y)
+    W, b = list(net.W), list(net.b)
     out: dict[str, Array] = {}
     for name, value in net.parameters().items():
+        params, l = (W if name[0] == "W" else b), int(name[1:]) - 1
         grad = np.empty_like(value)
         for index in np.ndindex(value.shape):
             costs = []
             for sign in (1.0, -1.0):
                 moved = value.copy()
                 moved[index] += sign * h
-                costs.append(net.with_parameters({name: moved}).cost_of(xs, ys))
+                params[l] = moved
+                costs.append(net.with_arrays(W, b).cost_of(data))
+            params[l] = value
             grad[index] = (costs[0] - costs[1]) / (2 * h)
         out[name] = grad
     return out
 
 
-def oracle_gradients(net: Network, x: object, y: object) -> dict[str, Array]:
+def oracle_gradients(net: Network, x: object, y: object = None) -> dict[str, Array]:
     """The oracle's ∂J/∂θ by backpropagation, keyed by parameter name."""
-    return dict(zip(net.parameters(), _interleave(net.gradient(x, y)), strict=True))
+    return net.gradient(x, y).by_name()
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def check_gradients(
     net
         The network, cost and conventions your code implements.
     x, y
-        Inputs ``(n_0, m)`` and targets ``(n_L, m)``; examples are columns.
+        Inputs ``(n_0, m)`` and targets ``(n_L, m)``; examples are columns (or a
+        :class:`~backprop_ref.network.Batch` as ``x``, with ``y`` None).
     gradient
         Either your gradient function, called as ``gradient(params, x, y)`` with ``params`` the
         dict of :meth:`backprop_ref.Network.parameters` (copies), or the dict it returned; either way a dict
@@ -128,18 +131,19 @@ def check_gradients(
     """
     rtol = number(rtol, "rtol", minimum=0.0, inclusive=True)
     atol = number(atol, "atol", minimum=0.0, inclusive=True)
-    xs = net.inputs(x)
-    ys = net.targets(y, xs.shape[1])
+    data = net.batch(x, y)
     params = net.parameters()
+    if not isinstance(gradient, Mapping) and not callable(gradient):
+        raise InputError("gradient", "a function gradient(params, x, y) or the dict it returned", gradient)
     given = (
         gradient
         if isinstance(gradient, Mapping)
-        else gradient({k: v.copy() for k, v in params.items()}, xs, ys)
+        else gradient({k: v.copy() for k, v in params.items()}, data.x.copy(), data.y.copy())
     )
     if not isinstance(given, Mapping) or set(given) != set(params):
         keys = sorted(given) if isinstance(given, Mapping) else given
         raise InputError("gradient", f"a dict with exactly the keys {sorted(params)}", keys)
-    oracle = oracle_gradients(net, xs, ys)
+    oracle = net.gradient(data).by_name()
     worst: tuple[float, str, tuple[int, ...], float, float] = (-1.0, "", (), 0.0, 0.0)
     max_abs = max_rel = 0.0
     passed = True

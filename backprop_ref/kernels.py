@@ -1,8 +1,10 @@
 """Look up the generated NumPy rules by name: the only way the numerics reach a formula.
 
 An activation name gives ``f`` and ``f'``; a cost name and the output layer's activation give the
-per-unit cost term, ``dC/da`` and the output error δᴸ.  All of them come from ``_generated.py``;
-this module only binds ``K`` (the number of output units) and rejects names it does not know.
+per-unit cost term, ``dC/da`` and the output error δᴸ; the L2 penalty and its gradient complete the
+set.  All of them, and the lists of names, come from ``_generated.py`` (printed by
+``symbolic/codegen.py`` from ``symbolic/rules.py``); this module only binds ``K`` (the number of
+output units) and rejects names it does not know.
 """
 
 from __future__ import annotations
@@ -10,27 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
-
-import numpy as np
 
 from backprop_ref import _generated
+from backprop_ref.core import Array
 from backprop_ref.errors import InputError, one_of
 
-Array = np.ndarray[Any, Any]
+#: Names accepted for ``activations``, in the order ``symbolic/rules.py`` defines them.
+ACTIVATIONS: tuple[str, ...] = _generated.ACTIVATIONS
+#: Names accepted for ``cost``, each with the output activations it accepts.
+COST_OUTPUTS: dict[str, tuple[str, ...]] = _generated.COST_OUTPUTS
+#: The cost of a network that names none.
+DEFAULT_COST: str = _generated.DEFAULT_COST
+#: Costs whose targets must lie in [0, 1].
+UNIT_INTERVAL_TARGETS: tuple[str, ...] = _generated.UNIT_INTERVAL_TARGETS
 
-#: Names accepted for ``activations`` and ``cost``, with the output activations each cost allows.
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-COST_OUTPUTS: dict[str, tuple[str, ...]] = {
-    "half_sse": ACTIVATIONS,
-    "sse": ACTIVATIONS,
-    "mse": ACTIVATIONS,
-    "cross_entropy": ("sigmoid",),
-}
+#: One weight's L2 penalty λ/(2m)·θ² and its gradient (λ/m)·θ, each ``(theta, lmbda, m)``.
+l2_penalty: Callable[[Array, float, int], Array] = _generated.l2_penalty
+l2_gradient: Callable[[Array, float, int], Array] = _generated.l2_gradient
 
 
 @dataclass(frozen=True)
-class Activation:
+class ActivationKernels:
     """``f(z)`` and ``f'(z, a)`` of one activation."""
 
     name: str
@@ -39,7 +41,7 @@ class Activation:
 
 
 @dataclass(frozen=True)
-class Cost:
+class CostKernels:
     """One cost on one output activation: per-unit term, dC/da and δᴸ, each ``(z, a, y)``."""
 
     name: str
@@ -50,20 +52,14 @@ class Cost:
 
 def check_activation(name: object, field: str = "activation") -> str:
     """Return ``name`` if it is a known activation, else raise :class:`~backprop_ref.InputError`."""
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise InputError(field, one_of(ACTIVATIONS), name)
-    return str(name)
+    return name
 
 
-def activation(name: str) -> Activation:
-    """The generated ``f`` and ``f'`` of activation ``name``."""
-    name = check_activation(name)
-    return Activation(name, getattr(_generated, name), getattr(_generated, f"{name}_prime"))
-
-
-def cost(name: str, output_activation: str, outputs: int) -> Cost:
-    """The generated cost ``name`` on ``output_activation`` with ``outputs`` output units."""
-    if name not in COST_OUTPUTS:
+def check_cost(name: object, output_activation: str) -> str:
+    """Return ``name`` if it is a known cost that accepts ``output_activation``, else raise."""
+    if not isinstance(name, str) or name not in COST_OUTPUTS:
         raise InputError("cost", one_of(COST_OUTPUTS), name)
     if output_activation not in COST_OUTPUTS[name]:
         raise InputError(
@@ -71,7 +67,17 @@ def cost(name: str, output_activation: str, outputs: int) -> Cost:
             f"an output activation {name} accepts ({', '.join(COST_OUTPUTS[name])})",
             output_activation,
         )
-    return Cost(
+    return name
+
+
+def activation(name: str) -> ActivationKernels:
+    """The generated ``f`` and ``f'`` of activation ``name`` (a name already checked)."""
+    return ActivationKernels(name, getattr(_generated, name), getattr(_generated, f"{name}_prime"))
+
+
+def cost(name: str, output_activation: str, outputs: int) -> CostKernels:
+    """The generated cost ``name`` on ``output_activation`` with ``outputs`` output units (checked names)."""
+    return CostKernels(
         name,
         partial(getattr(_generated, name), K=outputs),
         partial(getattr(_generated, f"{name}_gradient"), K=outputs),

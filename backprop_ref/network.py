@@ -2,20 +2,26 @@
 
 Notation follows Nielsen: ``W[l-1]`` is ``Wˡ`` of shape ``(n_l, n_{l-1})``, ``b[l-1]`` is ``bˡ``;
 examples are **columns** (``x`` has shape ``(n_0, m)``), as in the math where aˡ is a column.
-This module adds to ``core`` only what is numeric: the choice of kernels, the cost total, the
-reduction over examples and the L2 term.  Gradient descent lives in ``training.py``.
+This module adds to ``core`` only what is numeric: the choice of kernels, the cost total (of one
+parameter set or of many stacked ones), the reduction over examples and the L2 term.  Gradient
+descent lives in ``training.py``.
+
+Inputs are checked once, here, at the public boundary: constructing a :class:`Network` checks its
+parameters and names, and each public method checks its data -- unless it is given a
+:class:`Batch`, which :meth:`Network.batch` checked when it was made.  The methods whose names
+start with an underscore, and :meth:`Network.with_arrays`, take checked arrays and check nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
-import numpy as np
-
-from backprop_ref import _generated, core, kernels
+from backprop_ref import core, kernels
 from backprop_ref.conventions import Conventions
-from backprop_ref.core import Array, Backward, Carry, Gradients, Hook
+from backprop_ref.core import Array, Backward, Gradients, Hook
 from backprop_ref.errors import InputError
 from backprop_ref.validation import as_array, in_unit_interval
 
@@ -26,6 +32,25 @@ class Forward:
 
     z: list[Array]
     a: list[Array]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Inputs ``x`` ``(n_0, m)`` and targets ``y`` ``(n_L, m)``, checked once by :meth:`Network.batch`.
+
+    Pass a batch where a method takes ``x`` (and leave out ``y``) to skip the checks of the data on
+    every call, as a training loop or an optimiser calling the same data many times would.
+    ``in_unit_interval`` records whether every target lies in [0, 1] (cross-entropy needs it).
+    """
+
+    x: Array
+    y: Array
+    in_unit_interval: bool
+
+    @property
+    def examples(self) -> int:
+        """The number of examples m (columns)."""
+        return int(self.x.shape[1])
 
 
 @dataclass(frozen=True)
@@ -40,10 +65,10 @@ class Network:
         Biases, ``b[l-1]`` with ``n_l`` entries (``bias="per_unit"``) or one (``"shared"``);
         stored as a column ``(n_l, 1)`` or ``(1, 1)``.
     activations
-        One name per layer 1..L: ``"sigmoid"``, ``"tanh"``, ``"relu"`` or ``"identity"``.
+        One name per layer 1..L, from :data:`backprop_ref.kernels.ACTIVATIONS`.
     cost
-        ``"half_sse"`` (½Σ(y−a)²), ``"sse"`` (Σ(y−a)²), ``"mse"`` ((1/K)Σ(y−a)²) or
-        ``"cross_entropy"`` (needs a sigmoid output layer).
+        A name from :data:`backprop_ref.kernels.COST_OUTPUTS`: ``"half_sse"`` is ½Σ(y−a)²,
+        ``"sse"`` Σ(y−a)², ``"mse"`` (1/K)Σ(y−a)²; cross-entropy needs a sigmoid output layer.
     conventions
         See :class:`~backprop_ref.conventions.Conventions`.
 
@@ -63,7 +88,7 @@ class Network:
     W: Sequence[Array]
     b: Sequence[Array]
     activations: Sequence[str]
-    cost: str = "half_sse"
+    cost: str = kernels.DEFAULT_COST
     conventions: Conventions = field(default_factory=Conventions)
 
     def __post_init__(self) -> None:
@@ -93,7 +118,7 @@ class Network:
         activations = [
             kernels.check_activation(n, f"activations[{l}]") for l, n in enumerate(self.activations, 1)
         ]
-        kernels.cost(self.cost, activations[-1], W[-1].shape[0])  # validates the pair
+        kernels.check_cost(self.cost, activations[-1])
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "b", b)
         object.__setattr__(self, "activations", activations)
@@ -107,88 +132,167 @@ class Network:
 
     def parameters(self) -> dict[str, Array]:
         """Every parameter by name: ``"W1"``, ``"b1"``, ``"W2"``, ... (math layer numbers)."""
-        out: dict[str, Array] = {}
-        for l, (W_l, b_l) in enumerate(zip(self.W, self.b, strict=True), start=1):
-            out[f"W{l}"], out[f"b{l}"] = W_l, b_l
-        return out
+        return Gradients(list(self.W), list(self.b)).by_name()
 
-    def with_parameters(self, params: dict[str, Array]) -> Network:
-        """A copy with the named parameters replaced (the others kept)."""
-        merged = self.parameters() | params
+    def with_parameters(self, params: Mapping[str, object]) -> Network:
+        """A copy with the named parameters replaced (the others kept), each checked."""
+        names = self.parameters()
+        if not isinstance(params, Mapping):
+            raise InputError("params", f"a dict from parameter names ({', '.join(names)}) to arrays", params)
+        unknown = sorted(set(params) - set(names), key=str)
+        if unknown:
+            raise InputError("params", f"parameter names among {list(names)}", unknown[0])
+        merged = names | dict(params)
         L = len(self.W)
-        return replace(
-            self,
-            W=[merged[f"W{l}"] for l in range(1, L + 1)],
-            b=[merged[f"b{l}"] for l in range(1, L + 1)],
+        return Network(
+            W=[merged[f"W{l}"] for l in range(1, L + 1)],  # type: ignore[misc]
+            b=[merged[f"b{l}"] for l in range(1, L + 1)],  # type: ignore[misc]
+            activations=self.activations,
+            cost=self.cost,
+            conventions=self.conventions,
         )
 
+    def with_arrays(self, W: Sequence[Array], b: Sequence[Array]) -> Network:
+        """A copy whose parameters are ``W``, ``b`` as they are, with no check at all.
+
+        For arrays already checked (a training step's updated parameters) or arrays that carry
+        more than numbers (the audit's dependency tracing, :mod:`backprop_ref.worked.dependencies`).
+        Anything else should go through :meth:`with_parameters`, which checks.
+        """
+        new = copy.copy(self)
+        object.__setattr__(new, "W", list(W))
+        object.__setattr__(new, "b", list(b))
+        return new
+
     # --- data ------------------------------------------------------------------------------------
+
+    def batch(self, x: object, y: object = None) -> Batch:
+        """``x`` and ``y`` checked once for this network, to pass to the methods in place of ``x``.
+
+        Given a :class:`Batch` (and no ``y``), checks only that it fits this network.
+
+        Examples
+        --------
+        >>> net = Network(W=[[[2.0]]], b=[[0.0]], activations=["identity"], cost="sse")
+        >>> data = net.batch([[1.0, 2.0]], [[3.0, 4.0]])
+        >>> data.examples, net.cost_of(data)
+        (2, 0.5)
+        """
+        unit_interval = self.cost in kernels.UNIT_INTERVAL_TARGETS
+        if isinstance(x, Batch):
+            if y is not None:
+                raise InputError("y", "no targets beside a Batch (the batch holds its own)", y)
+            if x.x.shape[0] != self.sizes[0] or x.y.shape[0] != self.sizes[-1]:
+                expected = f"a batch of {self.sizes[0]} inputs and {self.sizes[-1]} targets"
+                shown = f"a batch of {x.x.shape[0]} inputs and {x.y.shape[0]} targets"
+                raise InputError("x", expected, x, shown=shown)
+            if unit_interval and not x.in_unit_interval:
+                in_unit_interval(x.y, "y")
+            return x
+        xs = self.inputs(x)
+        ys = as_array(y, "y", (self.sizes[-1], xs.shape[1]))
+        if unit_interval:
+            in_unit_interval(ys, "y")
+        return Batch(xs, ys, unit_interval or bool(((ys >= 0) & (ys <= 1)).all()))
 
     def inputs(self, x: object) -> Array:
         """``x`` as a checked ``(n_0, m)`` array (a 1-D ``x`` is one example)."""
         return as_array(x, "x", (self.sizes[0], None))
 
     def targets(self, y: object, examples: int) -> Array:
-        """``y`` as a checked ``(n_L, m)`` array matching ``examples`` (in [0, 1] for cross-entropy)."""
+        """``y`` as a checked ``(n_L, m)`` array matching ``examples`` (in [0, 1] where the cost needs it)."""
         arr = as_array(y, "y", (self.sizes[-1], examples))
-        return in_unit_interval(arr, "y") if self.cost == "cross_entropy" else arr
+        return in_unit_interval(arr, "y") if self.cost in kernels.UNIT_INTERVAL_TARGETS else arr
 
     # --- forward, cost, backward -------------------------------------------------------------------
 
-    def forward(self, x: object, hook: Hook = core._keep) -> Forward:
-        """Every layer's z and a for inputs ``x`` (shape ``(n_0, m)``)."""
-        fs = [kernels.activation(n).f for n in self.activations]
-        z, a = core.forward(self.W, self.b, self.inputs(x), fs, hook)
-        return Forward(z, a)
+    @cached_property
+    def _kernels(self) -> tuple[list[kernels.ActivationKernels], kernels.CostKernels]:
+        """The generated kernels of every layer and of the cost (looked up once per network)."""
+        layers = [kernels.activation(n) for n in self.activations]
+        return layers, kernels.cost(self.cost, self.activations[-1], self.sizes[-1])
 
-    def _cost_kernels(self) -> kernels.Cost:
-        return kernels.cost(self.cost, self.activations[-1], self.sizes[-1])
+    def forward(self, x: object, hook: Hook = core.unchanged) -> Forward:
+        """Every layer's z and a for inputs ``x`` (shape ``(n_0, m)``, or a :class:`Batch`)."""
+        xs = x.x if isinstance(x, Batch) and x.x.shape[0] == self.sizes[0] else self.inputs(x)
+        return self.forward_at(self.W, self.b, xs, hook)
+
+    def forward_at(
+        self, W: Sequence[Array], b: Sequence[Array], x: Array, hook: Hook = core.unchanged
+    ) -> Forward:
+        """The forward pass with parameters ``W``, ``b`` in place of the network's own, on checked inputs.
+
+        ``W[l-1]`` has the shape of Wˡ, or ``(N, *Wˡ.shape)`` for N parameter sets at once (likewise
+        ``b``); then every z and a has shape ``(N, n_l, m)``.  Nothing is checked.
+        """
+        z, a = core.forward(W, b, x, [k.f for k in self._kernels[0]], hook)
+        return Forward(z, a)
 
     def _scale(self, examples: int) -> float:
         return 1.0 / examples if self.conventions.reduction == "mean" else 1.0
 
+    def stacked_cost(self, z_L: Array, a_L: Array, y: Array, W: Sequence[Array]) -> Array:
+        """J from the output layer's zᴸ, aᴸ and every Wˡ, for one parameter set or N stacked ones.
+
+        ``z_L``, ``a_L`` are ``(n_L, m)`` or ``(N, n_L, m)`` and ``W[l-1]`` is ``Wˡ`` or ``(N, *Wˡ.shape)``;
+        the result is a 0-d array or one of shape ``(N,)``: the per-example costs reduced by the
+        network's convention, plus the L2 penalty over the weights (none at all when λ = 0).
+        This is the one place the cost is totalled; :meth:`total_cost` is it for one set.
+        """
+        m = y.shape[-1]
+        total = self._scale(m) * self._kernels[1].term(z_L, a_L, y).sum(axis=(-2, -1))
+        lmbda = self.conventions.lmbda
+        if lmbda:
+            for W_l in W:
+                total = total + kernels.l2_penalty(W_l, lmbda, m).sum(axis=(-2, -1))
+        return total  # type: ignore[no-any-return]
+
     def total_cost(self, fw: Forward, y: Array) -> float:
         """The cost of a computed forward pass: reduced per-example costs plus the L2 penalty."""
-        m = y.shape[1]
-        data = self._scale(m) * float(np.sum(self._cost_kernels().term(fw.z[-1], fw.a[-1], y)))
-        penalty = sum(float(np.sum(_generated.l2_penalty(W_l, self.conventions.lmbda, m))) for W_l in self.W)
-        return data + penalty
+        return float(self.stacked_cost(fw.z[-1], fw.a[-1], y, self.W))
 
-    def cost_of(self, x: object, y: object) -> float:
-        """The cost ``J`` on inputs ``x`` and targets ``y`` (examples are columns)."""
-        fw = self.forward(x)
-        return self.total_cost(fw, self.targets(y, fw.a[0].shape[1]))
+    def cost_of(self, x: object, y: object = None) -> float:
+        """The cost ``J`` on inputs ``x`` and targets ``y`` (examples are columns), or on a :class:`Batch`."""
+        data = self.batch(x, y)
+        return self.total_cost(self.forward(data), data.y)
 
     def backward(
-        self,
-        fw: Forward,
-        y: Array,
-        *,
-        wrt_input: bool = False,
-        hook: Hook = core._keep,
-        carry: Carry | None = None,
+        self, fw: Forward, y: Array, *, wrt_input: bool = False, hook: Hook = core.unchanged
     ) -> Backward:
         """δ of every layer and ∂C/∂a of every layer (the input's too when ``wrt_input``).
 
         These are per example, before the reduction over examples and without the L2 term.
-        ``hook`` and ``carry`` are passed to :func:`backprop_ref.core.backward`.  With a
-        cross-entropy cost, ∂C/∂aᴸ is ±inf where an output saturates to exactly 0 or 1.
+        ``hook`` is passed to :func:`backprop_ref.core.backward`.  With a cross-entropy cost,
+        ∂C/∂aᴸ is ±inf where an output saturates to exactly 0 or 1.
         """
-        fprimes = [kernels.activation(n).fprime for n in self.activations]
-        cost = self._cost_kernels()
-        back = core.backward(
-            self.W, fw.z, fw.a, y, fprimes, cost.delta, wrt_input=wrt_input, hook=hook, carry=carry
+        layers, cost = self._kernels
+        fprimes = [k.fprime for k in layers]
+        return core.backward(
+            self.W, fw.z, fw.a, y, fprimes, cost.delta, cost.gradient, wrt_input=wrt_input, hook=hook
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            back.dC_da[-1] = cost.gradient(fw.z[-1], fw.a[-1], y)
-        return back
+
+    def output_error(self, fw: Forward, y: Array, hook: Hook = core.unchanged) -> tuple[Array, Array]:
+        """BP1: ``(δᴸ, ∂C/∂aᴸ)`` of a computed forward pass, per example."""
+        cost = self._kernels[1]
+        return core.output_error(fw.z[-1], fw.a[-1], y, cost.delta, cost.gradient, hook, len(self.W))
+
+    def hidden_error(
+        self, l: int, W_next: Array, delta_next: Array, fw: Forward, hook: Hook = core.unchanged
+    ) -> tuple[Array, Array]:
+        """BP2: ``(δˡ, ∂C/∂aˡ)`` of hidden layer l, carried down from δˡ⁺¹ through ``W_next``.
+
+        ``W_next`` is Wˡ⁺¹ itself in standard backpropagation; a layer-by-layer update
+        (:func:`backprop_ref.training.step`) passes the already updated Wˡ⁺¹.
+        """
+        fprime = self._kernels[0][l - 1].fprime
+        return core.hidden_error(W_next, delta_next, fprime, fw.z[l - 1], fw.a[l], hook, l)
 
     def layer_gradient(self, l: int, delta: Array, a_prev: Array) -> tuple[Array, Array]:
         """``(∂J/∂Wˡ, ∂J/∂bˡ)`` from δˡ and aˡ⁻¹: reduced over examples, with the L2 term on W."""
         m = a_prev.shape[1]
         dW, db = core.layer_gradients(delta, a_prev, self.b[l - 1].shape, self._scale(m))
         if self.conventions.lmbda:
-            dW = dW + _generated.l2_gradient(self.W[l - 1], self.conventions.lmbda, m)
+            dW = dW + kernels.l2_gradient(self.W[l - 1], self.conventions.lmbda, m)
         return dW, db
 
     def gradients(self, fw: Forward, back: Backward) -> Gradients:
@@ -196,8 +300,15 @@ class Network:
         pairs = [self.layer_gradient(l, d, fw.a[l - 1]) for l, d in enumerate(back.delta, start=1)]
         return Gradients([dW for dW, _ in pairs], [db for _, db in pairs])
 
-    def cost_and_gradient(self, x: object, y: object) -> tuple[float, Gradients]:
+    def _cost_and_gradient(self, data: Batch) -> tuple[float, Gradients]:
+        fw = self.forward(data)
+        return self.total_cost(fw, data.y), self.gradients(fw, self.backward(fw, data.y))
+
+    def cost_and_gradient(self, x: object, y: object = None) -> tuple[float, Gradients]:
         """``J`` and its gradient from one forward and one backward pass (for optimisers).
+
+        ``x`` and ``y`` are checked on every call; pass a :class:`Batch` instead (``y`` left out)
+        to check them once.
 
         Examples
         --------
@@ -206,10 +317,8 @@ class Network:
         >>> J, float(g.dW[0][0, 0])
         (1.0, -2.0)
         """
-        fw = self.forward(x)
-        y = self.targets(y, fw.a[0].shape[1])
-        return self.total_cost(fw, y), self.gradients(fw, self.backward(fw, y))
+        return self._cost_and_gradient(self.batch(x, y))
 
-    def gradient(self, x: object, y: object) -> Gradients:
-        """∂J/∂W and ∂J/∂b on inputs ``x`` and targets ``y``, each the shape of its parameter."""
-        return self.cost_and_gradient(x, y)[1]
+    def gradient(self, x: object, y: object = None) -> Gradients:
+        """∂J/∂W and ∂J/∂b on ``x`` and ``y`` (or a :class:`Batch`), each the shape of its parameter."""
+        return self._cost_and_gradient(self.batch(x, y))[1]

@@ -1,9 +1,14 @@
 """Gradient descent: one step under the network's conventions, and a training loop that reports.
 
-The update is θ ← θ − η·∂J/∂θ for every parameter not frozen.  With
-``hidden_delta_weights="after"`` the step walks down the layers, updating Wˡ as soon as δˡ is known
-and carrying δ to layer l-1 through the updated weights; otherwise every gradient is taken at the
-weights from before the step (standard backpropagation).
+The update is θ ← θ − η·∂J/∂θ for every parameter not frozen, by one of two procedures, chosen by
+the network's ``hidden_delta_weights`` convention:
+
+* ``"before"`` -- :func:`_all_at_once`, standard backpropagation: every gradient is taken at the
+  weights from before the step, then every parameter is updated;
+* ``"after"`` -- :func:`_layer_by_layer`, the update some hand-worked examples use: walk down the
+  layers, update Wˡ as soon as δˡ is known, and carry δ to layer l-1 through the updated Wˡ.
+
+Both check nothing: :func:`step` and :func:`train` check their inputs once and call them.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_ref.core import Array, Backward, Gradients, Hook, _keep
+from backprop_ref import core
+from backprop_ref.core import Array, Backward, Gradients, Hook
 from backprop_ref.errors import InputError
-from backprop_ref.network import Forward, Network
+from backprop_ref.network import Batch, Forward, Network
 from backprop_ref.validation import number
 
 
@@ -30,15 +36,73 @@ class Step:
     after: Network
 
 
-def _frozen(net: Network, frozen: Collection[str]) -> set[str]:
+def _frozen(net: Network, frozen: object) -> set[str]:
+    """The names of the parameters a step leaves unchanged (every bias too, by convention)."""
     names = set(net.parameters())
-    if isinstance(frozen, str):  # a lone name would be taken apart into its characters
-        raise InputError("frozen", "a collection of parameter names, such as {'W1'}", frozen)
-    unknown = sorted(set(frozen) - names)
+    expected = "a collection of parameter names, such as {'W1'}"
+    if isinstance(frozen, str) or not isinstance(frozen, Collection):  # a lone name is no collection
+        raise InputError("frozen", expected, frozen)
+    unknown = sorted((n for n in frozen if n not in names), key=str)
     if unknown:
         raise InputError("frozen", f"parameter names among {sorted(names)}", unknown[0])
     biases = {n for n in names if n.startswith("b")} if not net.conventions.update_biases else set()
     return set(frozen) | biases
+
+
+def _updated(net: Network, grads: Gradients, eta: float, keep: set[str]) -> Network:
+    """The network after θ ← θ − η·∂J/∂θ for every parameter not in ``keep``."""
+    new: dict[str, Array] = {}
+    for (name, value), grad in zip(net.parameters().items(), grads.by_name().values(), strict=True):
+        new[name] = value if name in keep else value - eta * grad
+        with np.errstate(invalid="ignore"):
+            finite = np.isfinite(new[name].sum())
+        if not finite:
+            shown = f"{eta:g}, which took {name} to inf or NaN in one step (the run diverged)"
+            raise InputError(
+                "eta", "a learning rate small enough for the step to stay finite", eta, shown=shown
+            )
+    L = len(net.W)
+    return net.with_arrays([new[f"W{l}"] for l in range(1, L + 1)], [new[f"b{l}"] for l in range(1, L + 1)])
+
+
+def _all_at_once(net: Network, data: Batch, eta: float, keep: set[str], hook: Hook) -> Step:
+    """Standard backpropagation: every gradient at the weights from before the step, then update."""
+    fw = net.forward(data, hook)
+    back = net.backward(fw, data.y, hook=hook)
+    plain = net.gradients(fw, back)
+    grads = Gradients(
+        [hook("dW", l, dW) for l, dW in enumerate(plain.dW, start=1)],
+        [hook("db", l, db) for l, db in enumerate(plain.db, start=1)],
+    )
+    return Step(net, fw, back, grads, _updated(net, grads, eta, keep))
+
+
+def _layer_by_layer(net: Network, data: Batch, eta: float, keep: set[str], hook: Hook) -> Step:
+    """From layer L down: δˡ, then ∂J/∂Wˡ and ∂J/∂bˡ, then Wˡ updated, through which δ goes on down."""
+    fw = net.forward(data, hook)
+    L = len(net.W)
+    delta: list[Array] = []
+    dC_da: list[Array | None] = []
+    dW: list[Array] = []
+    db: list[Array] = []
+    d, g = net.output_error(fw, data.y, hook)
+    for l in range(L, 0, -1):
+        delta.insert(0, d)
+        dC_da.insert(0, g)
+        gW, gb = net.layer_gradient(l, d, fw.a[l - 1])
+        dW.insert(0, hook("dW", l, gW))
+        db.insert(0, hook("db", l, gb))
+        if l > 1:
+            W_l = net.W[l - 1] if f"W{l}" in keep else net.W[l - 1] - eta * dW[0]
+            d, g = net.hidden_error(l - 1, W_l, d, fw, hook)
+    grads = Gradients(dW, db)
+    return Step(net, fw, Backward(delta, [None, *dC_da]), grads, _updated(net, grads, eta, keep))
+
+
+def _step(net: Network, data: Batch, eta: float, keep: set[str], hook: Hook = core.unchanged) -> Step:
+    """One step on checked data by the procedure the network's conventions name."""
+    after = net.conventions.hidden_delta_weights == "after"
+    return (_layer_by_layer if after else _all_at_once)(net, data, eta, keep, hook)
 
 
 def step(
@@ -47,7 +111,7 @@ def step(
     y: object,
     eta: float,
     frozen: Collection[str] = (),
-    hook: Hook = _keep,
+    hook: Hook = core.unchanged,
 ) -> Step:
     """Take one gradient-descent step with learning rate ``eta`` on inputs ``x``, targets ``y``.
 
@@ -56,17 +120,18 @@ def step(
     net
         The network before the step.
     x, y
-        Inputs ``(n_0, m)`` and targets ``(n_L, m)``; examples are columns.
+        Inputs ``(n_0, m)`` and targets ``(n_L, m)``; examples are columns.  ``x`` may be a
+        :class:`~backprop_ref.network.Batch` instead, with ``y`` None.
     eta
         Learning rate η > 0.
     frozen
         Parameter names (``"W1"``, ``"b2"``, ...) left unchanged; every bias is frozen as well
         when the network's conventions say ``update_biases=False``.
     hook
-        ``hook(kind, layer, value)`` sees every z, a and δ (see :func:`backprop_ref.core.forward`)
-        and every gradient ``"dW"``, ``"db"`` of layer l before the update uses it, and may return
-        a replacement; ``Step`` records the replaced values.  With ``hidden_delta_weights="after"``
-        it sees ``"dW"`` twice (once for the carry), so it must answer the same both times.
+        ``hook(kind, layer, value)`` sees every z, a, ∂C/∂a and δ (see
+        :func:`backprop_ref.core.forward`) and every gradient ``"dW"``, ``"db"`` of layer l
+        before the update uses it, once each, and may return a replacement; ``Step`` records the
+        replaced values.
 
     Examples
     --------
@@ -76,31 +141,9 @@ def step(
     """
     eta = number(eta, "eta", minimum=0.0, inclusive=False)
     keep = _frozen(net, frozen)
-    fw = net.forward(x, hook)
-    target = net.targets(y, fw.a[0].shape[1])
-
-    def updated(l: int, delta: Array) -> Array:
-        W_l = net.W[l - 1]
-        dW = hook("dW", l, net.layer_gradient(l, delta, fw.a[l - 1])[0])
-        return W_l if f"W{l}" in keep else W_l - eta * dW
-
-    carry = updated if net.conventions.hidden_delta_weights == "after" else None
-    back = net.backward(fw, target, carry=carry, hook=hook)
-    plain = net.gradients(fw, back)
-    grads = Gradients(
-        [hook("dW", l, dW) for l, dW in enumerate(plain.dW, start=1)],
-        [hook("db", l, db) for l, db in enumerate(plain.db, start=1)],
-    )
-    new = {
-        name: value if name in keep else value - eta * grad
-        for (name, value), grad in zip(net.parameters().items(), _interleave(grads), strict=True)
-    }
-    return Step(net, fw, back, grads, net.with_parameters(new))
-
-
-def _interleave(grads: Gradients) -> list[Array]:
-    """Gradients in the order of :meth:`Network.parameters`: dW1, db1, dW2, db2, ..."""
-    return [g for pair in zip(grads.dW, grads.db, strict=True) for g in pair]
+    if not callable(hook):
+        raise InputError("hook", "a function hook(kind, layer, value) returning the value to use", hook)
+    return _step(net, net.batch(x, y), eta, keep, hook)
 
 
 @dataclass(frozen=True)
@@ -109,6 +152,15 @@ class Training:
 
     network: Network
     costs: list[float]
+
+
+def _whole(value: object, field: str, *, optional: bool = False) -> int | None:
+    """``value`` if it is a whole number ≥ 1 (or None when ``optional``), else raise."""
+    if optional and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(field, "a whole number ≥ 1" + (" or None" if optional else ""), value)
+    return int(value)
 
 
 def train(
@@ -127,7 +179,7 @@ def train(
 
     With ``batch_size`` the examples are shuffled (by ``seed``) each epoch and one step is taken
     per mini-batch (the last batch may be smaller); without it, one full-batch step per epoch.
-    ``progress(epoch, cost)`` is called after every epoch.
+    ``progress(epoch, cost)`` is called after every epoch.  The data are checked once.
 
     Examples
     --------
@@ -136,23 +188,29 @@ def train(
     >>> run.costs[0] > run.costs[-1]
     True
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise InputError("epochs", "a whole number ≥ 1", epochs)
-    xs = net.inputs(x)
-    ys = net.targets(y, xs.shape[1])
-    m = xs.shape[1]
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise InputError("batch_size", "a whole number ≥ 1 or None", batch_size)
+    epochs = _whole(epochs, "epochs") or 1
+    size = _whole(batch_size, "batch_size", optional=True)
+    eta = number(eta, "eta", minimum=0.0, inclusive=False)
+    keep = _frozen(net, frozen)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError("seed", "a whole number ≥ 0", seed)
+    if progress is not None and not callable(progress):
+        raise InputError("progress", "a function progress(epoch, cost), or None", progress)
+    data = net.batch(x, y)
+    m = data.examples
     rng = np.random.default_rng(seed)
-    costs = [net.cost_of(xs, ys)]
+    costs = [net.cost_of(data)]
     for epoch in range(1, epochs + 1):
-        order = rng.permutation(m) if batch_size else np.arange(m)
-        for start in range(0, m, batch_size or m):
-            batch = order[start : start + (batch_size or m)]
-            net = step(net, xs[:, batch], ys[:, batch], eta, frozen).after
-        costs.append(net.cost_of(xs, ys))
+        if size is None:
+            net = _step(net, data, eta, keep).after
+        else:
+            order = rng.permutation(m)
+            for start in range(0, m, size):
+                idx = order[start : start + size]
+                net = _step(
+                    net, Batch(data.x[:, idx], data.y[:, idx], data.in_unit_interval), eta, keep
+                ).after
+        costs.append(net.cost_of(data))
         if progress is not None:
             progress(epoch, costs[-1])
     return Training(net, costs)

@@ -1,25 +1,19 @@
 """Turn what a user passes into well-formed float64 arrays, or raise one clear :class:`InputError`.
 
 Checks made here: numbers only, not ragged, finite, the expected number of dimensions and shape,
-non-empty batches, ranges (targets in [0, 1], λ ≥ 0, η > 0).  Nothing else in the package repeats
-these checks.
+non-empty batches, ranges (targets in [0, 1], λ ≥ 0, η > 0).  The public boundary (constructing a
+``Network`` or a ``Batch``, each public function, loading a spec) calls these once; internal code
+takes the arrays they return and does not check again.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
+from backprop_ref.core import Array
 from backprop_ref.errors import InputError
-
-Array = np.ndarray[Any, Any]
-
-
-def _describe(value: object) -> str:
-    shape = getattr(value, "shape", None)
-    return f"an array of shape {shape}" if shape is not None else repr(value)
 
 
 def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
@@ -80,13 +74,13 @@ def in_unit_interval(arr: Array, field: str) -> Array:
     return arr
 
 
-def number(value: object, field: str, *, minimum: float, inclusive: bool) -> float:
-    """``value`` as a finite float ≥ ``minimum`` (> when not ``inclusive``), else raise."""
-    relation = "≥" if inclusive else ">"
-    expected = f"a finite number {relation} {minimum:g}"
+def number(value: object, field: str, *, minimum: float | None = None, inclusive: bool = True) -> float:
+    """``value`` as a finite float (≥ ``minimum``, or > when not ``inclusive``), else raise."""
+    bound = "" if minimum is None else f" {'≥' if inclusive else '>'} {minimum:g}"
+    expected = f"a finite number{bound}"
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise InputError(field, expected, value)
     v = float(value)
-    if not math.isfinite(v) or v < minimum or (v == minimum and not inclusive):
+    if not math.isfinite(v) or (minimum is not None and (v < minimum or (v == minimum and not inclusive))):
         raise InputError(field, expected, value)
     return v

@@ -10,12 +10,18 @@ every page once. Math is rendered by MathJax served from the build (see ``offlin
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 CONF = Path(__file__).resolve().parent
 ROOT = CONF.parent
 sys.path.insert(0, str(CONF))
+# The pages import the site's own helpers (docs/site_helpers, not part of the installed package);
+# the kernels that execute them inherit this environment.
+SITE_HELPERS = str(ROOT / "docs")
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SITE_HELPERS, os.environ.get("PYTHONPATH")]))
+sys.path.insert(0, SITE_HELPERS)
 
 from offline_assets import MATHJAX_FONTS, MATHJAX_PATH  # noqa: E402
 
@@ -23,7 +29,7 @@ from offline_assets import MATHJAX_FONTS, MATHJAX_PATH  # noqa: E402
 def _package_digest() -> str:
     """A hash of every file in the package, to name the execution cache after."""
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "backprop_ref").rglob("*")):
+    for path in sorted([*(ROOT / "backprop_ref").rglob("*"), *(ROOT / "docs" / "site_helpers").rglob("*")]):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(ROOT).as_posix().encode())
             digest.update(path.read_bytes())
@@ -41,7 +47,7 @@ extensions = [
     "sphinx_copybutton",
     "offline_assets",
 ]
-exclude_patterns = ["_build", "conftest.py", "**.ipynb_checkpoints"]
+exclude_patterns = ["_build", "conftest.py", "site_helpers", "**.ipynb_checkpoints"]
 numfig = True  # {numref} to figures and tables
 
 # MyST

@@ -13,7 +13,9 @@ The doctest therefore sees the same variables that ``glue`` put into the prose. 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from sybil import Document, Region, Sybil
 from sybil.evaluators.doctest import NUMBER, DocTestEvaluator
@@ -22,6 +24,8 @@ from sybil.parsers.myst import PythonCodeBlockParser
 from sybil.parsers.myst.lexers import DirectiveLexer
 
 collect_ignore = ["_build"]  # built pages, their copied sources and the execution cache
+# The pages import the site's own helpers (``site_helpers``), which live here, not in the package.
+sys.path.insert(0, str(Path(__file__).parent))
 
 _code_cells = DirectiveLexer(directive="code-cell", arguments=".*")
 _run = PythonEvaluator()

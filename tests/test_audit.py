@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_ref.audit import audit, direct_inputs, matches, verdict
 from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
-from backprop_ref.spec import Spec, build, load
-from backprop_ref.trace import Address
+from backprop_ref.worked.audit import audit, direct_inputs, matches, verdict
+from backprop_ref.worked.spec import Spec, build, load
+from backprop_ref.worked.trace import Address
 
 # Two identity layers, one example, ½(a² − y)² with y = 0, η = 0.1, biases per unit and updated:
 # z¹ = 2·1 + 0 = 2, a¹ = 2, z² = 3·2 + 1 = 7, a² = 7, cost = ½·7² = 24.5;
@@ -290,13 +290,14 @@ def test_direct_inputs_follow_the_structure_of_the_computation() -> None:
     assert inputs("z", 2, (1, 0)) == {"a[1][0]", "a[1][1]", "W[2][1,0]", "W[2][1,1]", "b[2][0]"}
     assert inputs("a", 2, (1, 0)) == {"z[2][1]"}
     assert inputs("cost") == {"a[2][0]", "a[2][1]"}
-    assert inputs("delta", 2, (1, 0)) == {"z[2][1]", "a[2][1]"}
+    # ½-squared error on a sigmoid: δ² = (a² − y)·a²(1 − a²) and σ' = a(1 − a) read a, not z.
+    assert inputs("delta", 2, (1, 0)) == {"a[2][1]"}
+    assert inputs("dC_da", 2, (1, 0)) == {"a[2][1]"}  # a − y
     assert inputs("delta", 1, (0, 0)) == {
         "W[2][0,0]",
         "W[2][1,0]",
         "delta[2][0]",
         "delta[2][1]",
-        "z[1][0]",
         "a[1][0]",
     }
     assert inputs("dC_da", 1, (0, 0)) == {"W[2][0,0]", "W[2][1,0]", "delta[2][0]", "delta[2][1]"}
@@ -348,7 +349,7 @@ def test_afteracademy_verdicts_rest_on_values_computed_here() -> None:
         ), name
     assert findings["E(total) after"].verdict == "unexplained"
     assert all(f.as_expected for f in findings.values())
-    assert findings["net(o1)"].claim().ours == "0.844681"
+    assert f"{findings['net(o1)'].exact:.6f}" == "0.844681"
 
 
 PROPERTY = settings(max_examples=30, deadline=None, derandomize=True)

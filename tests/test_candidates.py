@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backprop_ref import Conventions, InputError, Network
-from backprop_ref.audit import matches
-from backprop_ref.candidates import Factor, Grid, chance_matches, nearest, residual, stacked_cost
+from backprop_ref.worked.audit import matches
+from backprop_ref.worked.candidates import Factor, Grid, chance_matches, nearest, residual, stacked_cost
 
 FACTORS = (
     Factor("updated", ("all", "output", "w1")),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from backprop_ref.cli import main
+from backprop_ref.worked.cli import main
 
-SHIPPED = (files("backprop_ref") / "specs" / "afteracademy.toml").read_text(encoding="utf-8")
+SHIPPED = (files("backprop_ref.worked") / "specs" / "afteracademy.toml").read_text(encoding="utf-8")
 PRINTED_NAMES = [
     "net(h1)",
     "net(h2)",
@@ -233,7 +233,7 @@ def test_a_missing_spec_names_the_shipped_ones(capsys: pytest.CaptureFixture[str
 
 def test_importing_the_package_or_the_command_line_loads_neither_sympy_nor_jsonschema() -> None:
     code = (
-        "import sys, backprop_ref, backprop_ref.cli;"
+        "import sys, backprop_ref, backprop_ref.worked.cli;"
         "print(sorted(m for m in ('sympy', 'jsonschema') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

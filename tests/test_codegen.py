@@ -9,6 +9,7 @@ give the right limits.  Underflow is let through (``under="ignore"``, NumPy's de
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from dataclasses import replace
@@ -17,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_ref import Network, _generated, codegen, rules
+from backprop_ref import Network, _generated, kernels
 from backprop_ref.kernels import COST_OUTPUTS
-from backprop_ref.proofs import prove_activation_derivative
+from backprop_ref.symbolic import codegen, rules
+from backprop_ref.symbolic.proofs import prove_activation_derivative
 
 Z = np.array([-1000.0, 1000.0])
 PAIRS = [(cost, output) for cost, outputs in COST_OUTPUTS.items() for output in outputs]
@@ -27,7 +29,7 @@ PAIRS = [(cost, output) for cost, outputs in COST_OUTPUTS.items() for output in 
 
 def test_committed_module_is_what_the_rules_print() -> None:
     committed = Path(_generated.__file__).read_text(encoding="utf-8")
-    assert codegen.generated_source() == committed, "run: python -m backprop_ref.codegen"
+    assert codegen.generated_source() == committed, "run: python -m backprop_ref.symbolic.codegen"
 
 
 def test_codegen_refuses_to_write_an_unproven_rule(
@@ -95,3 +97,30 @@ def test_importing_the_package_does_not_import_sympy() -> None:
     code = "import sys, backprop_ref; print(sorted(m for m in sys.modules if m.startswith('sympy')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == "[]\n"
+
+
+def _code_strings(path: Path) -> set[str]:
+    """Every string constant in a module's code, docstrings (prose and examples) left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    }
+
+
+def test_each_activation_and_cost_is_named_by_hand_only_in_the_rules() -> None:
+    package = Path(_generated.__file__).parent
+    names = set(rules.ACTIVATIONS) | set(rules.COSTS)
+    assert names == set(kernels.ACTIVATIONS) | set(kernels.COST_OUTPUTS)
+    hand_written = [p for p in package.rglob("*.py") if p.name != "_generated.py"]
+    naming = {p.relative_to(package).as_posix() for p in hand_written if _code_strings(p) & names}
+    assert naming == {"symbolic/rules.py"}

@@ -12,8 +12,9 @@ from itertools import pairwise
 
 import pytest
 
-from backprop_ref import core, proofs, rules
-from backprop_ref.core import Array, Elementwise
+from backprop_ref import core
+from backprop_ref.core import Array, Elementwise, Hook
+from backprop_ref.symbolic import proofs, rules
 
 ELEMENTWISE = proofs.elementwise_proofs()
 KINK = "z > 0 and z < 0 (z = 0 is a kink)"
@@ -63,7 +64,7 @@ def test_backward_pass_is_proven_on_a_symbolic_network(sizes: tuple[int, ...], e
 
 
 def without_fprime(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array, hook: Hook, l: int
 ) -> tuple[Array, Array]:
     """BP2 with the f'(zˡ) factor forgotten: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹."""
     dC_da = W_next.T @ delta_next
@@ -71,7 +72,7 @@ def without_fprime(
 
 
 def untransposed(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array, hook: Hook, l: int
 ) -> tuple[Array, Array]:
     """BP2 with Wˡ⁺¹ where (Wˡ⁺¹)ᵀ belongs (shapes agree only for a square Wˡ⁺¹)."""
     dC_da = W_next @ delta_next
@@ -79,7 +80,7 @@ def untransposed(
 
 
 def test_network_proof_fails_without_the_fprime_factor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "hidden_delta", without_fprime)
+    monkeypatch.setattr(core, "hidden_error", without_fprime)
     proof = proofs.prove_network_rules((2, 3, 2))
     assert not proof.holds
     # Exactly what depends on δ¹ is wrong: ∂C/∂W¹, ∂C/∂b¹ and ∂C/∂x, not layer 2's gradients.
@@ -88,7 +89,7 @@ def test_network_proof_fails_without_the_fprime_factor(monkeypatch: pytest.Monke
 
 
 def test_network_proof_fails_with_W_for_W_transposed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(core, "hidden_delta", untransposed)
+    monkeypatch.setattr(core, "hidden_error", untransposed)
     proof = proofs.prove_network_rules((2, 2, 2))
     assert not proof.holds
     assert {name.split("_")[0] for name in proof.failures} == {"W1", "b1", "x"}

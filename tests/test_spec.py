@@ -11,13 +11,13 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from backprop_ref import InputError
-from backprop_ref.claims import VERDICTS
 from backprop_ref.conventions import BIASES, HIDDEN_DELTA_WEIGHTS, REDUCTIONS
 from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
-from backprop_ref.notation import afteracademy_network
-from backprop_ref.spec import build, field, load, parse_toml, schema, shipped
+from backprop_ref.worked import schema as schema_module
+from backprop_ref.worked.spec import build, field, load, parse_toml, schema, shipped
+from backprop_ref.worked.verdicts import VERDICTS
 
-SHIPPED = files("backprop_ref") / "specs" / "afteracademy.toml"
+SHIPPED = files("backprop_ref.worked") / "specs" / "afteracademy.toml"
 # The article's numbers, typed from its text (seed 004).
 ARTICLE = {"w1": 0.25, "w2": 0.28, "w3": 0.35, "w4": 0.15, "w5": 0.35, "w6": 0.20, "w7": 0.45, "w8": 0.40}
 ARTICLE_BIASES = {"b1": 0.45, "b2": 0.5}
@@ -61,13 +61,36 @@ def test_the_shipped_spec_states_the_articles_network_data_and_training() -> Non
     )
 
 
-def test_the_shipped_wiring_agrees_with_the_notation_module() -> None:
+def test_the_shipped_wiring_matches_the_article_equations() -> None:
+    # h1 = w1·x1 + w4·x2 + b1, h2 = w3·x1 + w2·x2 + b1, o1 = w5·h1 + w6·h2 + b2, o2 = w7·h1 + w8·h2 + b2
     spec = load("afteracademy")
-    independent = afteracademy_network({**ARTICLE, **ARTICLE_BIASES})
-    for ours, theirs in zip(
-        [*spec.network.W, *spec.network.b], [*independent.W, *independent.b], strict=True
-    ):
+    v = {**ARTICLE, **ARTICLE_BIASES}
+    net = spec.network_with(v)
+    z = net.forward([0.1, 0.2]).z
+    h1 = v["w1"] * 0.1 + v["w4"] * 0.2 + v["b1"]
+    h2 = v["w3"] * 0.1 + v["w2"] * 0.2 + v["b1"]
+    s1, s2 = (1 / (1 + math.exp(-h)) for h in (h1, h2))
+    assert z[0].ravel().tolist() == pytest.approx([h1, h2], rel=1e-15)
+    assert z[1].ravel().tolist() == pytest.approx(
+        [v["w5"] * s1 + v["w6"] * s2 + v["b2"], v["w7"] * s1 + v["w8"] * s2 + v["b2"]], rel=1e-15
+    )
+    assert spec.named_parameters() == v
+    for ours, theirs in zip([*spec.network.W, *spec.network.b], [*net.W, *net.b], strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_named_parameters_follow_a_changed_network_and_unknown_names_are_rejected() -> None:
+    spec = load("afteracademy")
+    moved = spec.network_with({"w2": 9.0})
+    assert moved.W[0][1, 1] == 9.0
+    assert spec.named_parameters(moved)["w2"] == 9.0
+    assert spec.network_with({}, cost="sse").cost == "sse"
+    with pytest.raises(
+        InputError, match=r"^values: expected names of parameters among \[.*'w8'\], got \['w9'\]$"
+    ):
+        spec.network_with({"w9": 1.0})
+    with pytest.raises(InputError, match=r"^values\['w1'\]: expected a finite number, got 'x'$"):
+        spec.network_with({"w1": "x"})
 
 
 def test_the_shipped_spec_records_every_number_the_article_prints_with_its_digits() -> None:
@@ -296,3 +319,8 @@ def test_a_spec_that_is_not_utf8_is_rejected(tmp_path: Path) -> None:
     path.write_bytes('title = "Café"'.encode("latin-1"))
     with pytest.raises(InputError, match=r"^SPEC: expected a readable UTF-8 text file, got .*can't decode"):
         load(str(path))
+
+
+def test_the_committed_schema_file_is_what_the_package_builds() -> None:
+    committed = (files("backprop_ref.worked") / "specs" / "spec.schema.json").read_text(encoding="utf-8")
+    assert committed == schema_module.text(), "run: python -m backprop_ref.worked.schema"

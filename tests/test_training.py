@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from backprop_ref import Conventions, Network, step, train, training
+from backprop_ref import Batch, Conventions, Network, step, train, training
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
@@ -40,11 +40,13 @@ def test_mini_batches_visit_every_example_once_per_epoch(
     y = np.full((1, m), 0.5)
     seen: list[list[float]] = []
 
-    def spy(net: Network, x: np.ndarray, *args: Any, **kwargs: Any) -> training.Step:
-        seen.append(list(x[0]))
-        return step(net, x, *args, **kwargs)
+    one_step = training._step
 
-    monkeypatch.setattr(training, "step", spy)
+    def spy(net: Network, data: Batch, *args: Any, **kwargs: Any) -> training.Step:
+        seen.append(list(data.x[0]))
+        return one_step(net, data, *args, **kwargs)
+
+    monkeypatch.setattr(training, "_step", spy)
     train(net, x, y, eta=0.1, epochs=epochs, batch_size=batch_size)
     assert [len(batch) for batch in seen] == [2, 2, 1] * epochs  # the last batch is smaller
     for epoch in range(epochs):

@@ -76,12 +76,13 @@ def numerics(t: Table, n: dict[str, Any]) -> None:
     )
     parts = {k: v["cpu"]["median"] for k, v in one["components"].items()}
     extra = {
-        "isfinite": parts["validate x (isfinite pass)"],
         "tanh σ": parts["sigmoid, tanh form (oracle)"] - parts["sigmoid, exp form (plain)"],
         "logaddexp": parts["cost, logaddexp form (oracle)"] - parts["cost, log form (plain)"],
-        "dC/da": parts["dC/da of the output (unused here)"],
+        "dC/da": parts["dC/da of the output (computed by the backward pass)"],
     }
-    t.row("  oracle's extra CPU ms", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
+    t.row("  oracle's extra CPU ms per call", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
+    check = parts["check x and y (Network.batch: once per data set, not per call)"]
+    t.row("  input check, once per Batch (not per call), CPU ms", f"{check * 1e3:.1f}")
     d = default["ratios"]["oracle/plain"]["wall"]
     t.row(
         "default threads: oracle wall, /plain",

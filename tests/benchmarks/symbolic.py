@@ -112,10 +112,10 @@ def naive(depth: int) -> int:
     """``sympy.diff`` of the written-out cost for every parameter, then ``cse``; its operation count."""
     import numpy as np
     import sympy as sp
+    from backprop_ref.rules import ACTIVATIONS, COSTS, a, y, z
 
     from backprop_ref import core
-    from backprop_ref.proofs import symbolic_network
-    from backprop_ref.rules import ACTIVATIONS, COSTS, a, y, z
+    from backprop_ref.symbolic.proofs import symbolic_network
 
     W, b, x, target = symbolic_network([WIDTH] * (depth + 1))
     sigmoid = np.vectorize(lambda z_: ACTIVATIONS["sigmoid"].definition.subs(z, z_), otypes=[object])

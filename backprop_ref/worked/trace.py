@@ -1,6 +1,6 @@
 """Every quantity of a worked example's run, by address, with chosen ones replaced on the way.
 
-A run takes ``steps`` gradient-descent steps (:func:`backprop_ref.step`) and keeps what
+A run takes ``steps`` gradient-descent steps (:func:`backprop_ref.training.step`) and keeps what
 the first step computed, the parameters after the last and the cost before and after each step.
 Given ``overrides`` (an address and a value each), it puts those values in place of the computed
 ones as the computation reaches them, so everything downstream is computed from them: this is how
@@ -23,8 +23,9 @@ the array the package holds, where examples are columns (``network.py``):
 For several examples, ``z[l][j,e]`` (likewise ``a``, ``delta``, ``dC_da``) names example e;
 ``z[l][j]`` is ``z[l][j,0]``.  Overrides apply to the first step only (and ``W_new``, ``b_new``
 to the final parameters).  Left out: overriding ``W``, ``b`` (a run's parameters are the given
-ones), ``dC_da`` (δ is computed by its own closed form, not from ∂C/∂a), ``cost`` and
-``cost_after`` (nothing is computed from them) -- such overrides have no effect.
+ones), ``dC_da`` (a δ is recomputed from what BP1 and BP2 name -- the W and δ of the layer
+above, z and a -- not from ∂C/∂a), ``cost`` and ``cost_after`` (nothing is computed from them) --
+such overrides have no effect (:data:`OVERRIDABLE` lists the kinds that take effect).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ PER_EXAMPLE = ("z", "a", "delta", "dC_da")
 MATRICES = ("W", "dW", "W_new")
 BIASES = ("b", "db", "b_new")
 SCALARS = ("cost", "cost_after")
+#: The kinds whose overrides take effect: everything computed from them is computed from the override.
+OVERRIDABLE = ("z", "a", "delta", "dW", "db", "W_new", "b_new")
 
 _ADDRESS = re.compile(r"(?P<kind>\w+?)\[(?P<layer>\d+)\]\[(?P<i>\d+)(?:,\s*(?P<k>\d+))?\]")
 
@@ -215,6 +218,8 @@ def run(
     eta: float,
     steps: int,
     overrides: Mapping[Address, float] | None = None,
+    *,
+    hook: Hook | None = None,
 ) -> Run:
     """Take ``steps`` steps from ``net`` on ``x``, ``y``, with ``overrides`` put in on the way.
 
@@ -230,6 +235,10 @@ def run(
         Number of full-batch gradient-descent steps, ≥ 1.
     overrides
         Values to use in place of computed ones (see the module docstring for which take effect).
+    hook
+        Instead of ``overrides``: a hook that sees every quantity of the first step (as in
+        :func:`backprop_ref.training.step`), then ``"cost"``, ``"W_new"``, ``"b_new"`` and
+        ``"cost_after"`` (layer 0 for the costs), and may replace each.
 
     Examples
     --------
@@ -239,20 +248,22 @@ def run(
     >>> run(net, [1.0], [2.0], eta=0.1, steps=1, overrides={Address("z", 1): 0.75}).costs[0]
     0.78125
     """
-    hook = substitute(overrides or {})
-    first = step(net, x, y, eta, hook=hook)
-    target = net.targets(y, first.forward.a[0].shape[1])
-    costs = [net.total_cost(first.forward, target)]
+    if hook is None:
+        hook = substitute({a: v for a, v in (overrides or {}).items() if a.kind in OVERRIDABLE})
+    elif overrides:
+        raise InputError("overrides", "no overrides beside a hook (the hook replaces values)", overrides)
+    data = net.batch(x, y)
+    first = step(net, data, None, eta, hook=hook)
+    costs = [hook("cost", 0, net.stacked_cost(first.forward.z[-1], first.forward.a[-1], data.y, net.W))]
     final = first.after
     for _ in range(steps - 1):
-        costs.append(final.cost_of(x, y))
-        final = step(final, x, y, eta).after
+        costs.append(np.asarray(final.cost_of(data)))
+        final = step(final, data, None, eta).after
     L = len(final.W)
-    replaced = {
-        f"{name}{l}": hook(f"{name}_new", l, params[l - 1])
-        for name, params in (("W", final.W), ("b", final.b))
-        for l in range(1, L + 1)
-    }
-    final = final.with_parameters(replaced)
-    costs.append(final.cost_of(x, y))
-    return Run(first, final, costs)
+    final = final.with_arrays(
+        [hook("W_new", l, final.W[l - 1]) for l in range(1, L + 1)],
+        [hook("b_new", l, final.b[l - 1]) for l in range(1, L + 1)],
+    )
+    fw = final.forward(data)
+    costs.append(hook("cost_after", 0, final.stacked_cost(fw.z[-1], fw.a[-1], data.y, final.W)))
+    return Run(first, final, [float(c) for c in costs])

@@ -14,19 +14,13 @@ slip            matches neither, and every direct input of q is printed (or give
 unexplained     matches neither, and some direct input is not printed: the error can't be placed
 =============== ==============================================================================
 
-The verdict words are those of :data:`backprop_ref.claims.VERDICTS`, used across the site.
+The verdict words are those of :data:`backprop_ref.worked.verdicts.VERDICTS`, used across the site.
 
-Direct inputs (:func:`direct_inputs`) follow the structure of the computation, in the
-addresses of :mod:`backprop_ref.trace` (j, k units, e an example):
-zˡⱼₑ ← aˡ⁻¹ₖₑ (all k), Wˡⱼₖ (all k), bˡⱼ;  aˡⱼₑ ← zˡⱼₑ;  cost ← all of aᴸ (of zᴸ for
-cross-entropy, whose stable form reads z);  δᴸⱼₑ, ∂C/∂aᴸⱼₑ ← zᴸⱼₑ, aᴸⱼₑ;
-δˡⱼₑ ← Wˡ⁺¹ᵢⱼ, δˡ⁺¹ᵢₑ (all i), zˡⱼₑ, aˡⱼₑ (f' reads both) and ∂C/∂aˡⱼₑ ← the same but
-zˡ, aˡ;  ∂J/∂Wˡⱼₖ ← δˡⱼₑ, aˡ⁻¹ₖₑ (all e);  ∂J/∂bˡⱼ ← δˡⱼₑ (all e; all units for a shared
-bias);  W_newˡⱼₖ ← Wˡⱼₖ, ∂J/∂Wˡⱼₖ (and alike for b, unless biases are frozen);
-cost_after ← every W_new and b_new.  Given parameters, x, y and η count as printed.  With
-``hidden_delta_weights="after"``, δˡ and ∂C/∂aˡ also read ∂J/∂Wˡ⁺¹ᵢⱼ (all i), since δ is carried
-through Wˡ⁺¹ − η ∂J/∂Wˡ⁺¹.  Left out: after more than one step, W_new and b_new depend on later
-steps, which a spec cannot name, so they are never a slip.
+Direct inputs (:func:`direct_inputs`) are read off the computation itself: the example is run
+once on arrays that record what each quantity is computed from
+(:mod:`backprop_ref.worked.dependencies`).  Given parameters, x, y and η count as printed.  Left
+out: after more than one step, W_new and b_new depend on later steps, which a spec cannot name,
+so they are never a slip.
 """
 
 from __future__ import annotations
@@ -35,9 +29,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from backprop_ref.claims import Claim
-from backprop_ref.spec import Printed, Spec
-from backprop_ref.trace import Address, shape
+from backprop_ref.worked.dependencies import dependencies
+from backprop_ref.worked.spec import Printed, Spec
+from backprop_ref.worked.trace import Address
 
 
 def decimals(printed: str) -> int:
@@ -99,54 +93,15 @@ def direct_inputs(q: Address, spec: Spec) -> frozenset[Address] | None:
 
     Examples
     --------
-    >>> from backprop_ref.spec import load
+    >>> from backprop_ref.worked.spec import load
     >>> sorted(map(str, direct_inputs(Address("a", 2, (1, 0)), load("afteracademy"))))
     ['z[2][1]']
     """
-    net = spec.network
-    L, m = len(net.W), spec.x.shape[1]
-    conventions = net.conventions
-    l, (j, k) = q.layer, q.index
+    return _dependencies(spec)[q]
 
-    def every(kind: str, layer: int, row: int | None = None, col: int | None = None) -> set[Address]:
-        rows, cols = shape(net, m, kind, layer) or (0, 0)
-        return {
-            Address(kind, layer, (r, c))
-            for r in range(rows)
-            for c in range(cols)
-            if row in (None, r) and col in (None, c)
-        }
 
-    shared = conventions.bias == "shared"
-    if q.kind in ("W", "b") or (q.kind == "a" and l == 0):
-        found: set[Address] = set()
-    elif q.kind == "z":
-        found = every("a", l - 1, col=k) | every("W", l, row=j) | every("b", l, row=0 if shared else j)
-    elif q.kind == "a":
-        found = {Address("z", l, q.index)}
-    elif q.kind == "cost":
-        found = every("z" if net.cost == "cross_entropy" else "a", L)
-    elif q.kind in ("delta", "dC_da") and l == L:
-        found = {Address("z", l, q.index), Address("a", l, q.index)}
-    elif q.kind in ("delta", "dC_da"):
-        found = every("W", l + 1, col=j) | every("delta", l + 1, col=k)
-        if conventions.hidden_delta_weights == "after":  # carried through Wˡ⁺¹ − η ∂J/∂Wˡ⁺¹
-            found |= every("dW", l + 1, col=j)
-        if q.kind == "delta":
-            found |= {Address("z", l, q.index), Address("a", l, q.index)}
-    elif q.kind == "dW":
-        found = every("delta", l, row=j) | every("a", l - 1, row=k)
-    elif q.kind == "db":
-        found = every("delta", l, row=None if shared else j)
-    elif q.kind in ("W_new", "b_new"):
-        if spec.steps > 1:
-            return None
-        found = {Address(q.kind.removesuffix("_new"), l, q.index)}
-        if q.kind == "W_new" or conventions.update_biases:
-            found.add(Address("d" + q.kind.removesuffix("_new"), l, q.index))
-    else:  # cost_after
-        found = set().union(*(every(kind, layer) for kind in ("W_new", "b_new") for layer in range(1, L + 1)))
-    return frozenset(found)
+def _dependencies(spec: Spec) -> dict[Address, frozenset[Address] | None]:
+    return dependencies(spec.network, spec.x, spec.y, spec.eta, spec.steps)
 
 
 @dataclass(frozen=True)
@@ -163,36 +118,23 @@ class Finding:
         """Whether the verdict is the one the spec records."""
         return self.verdict == self.printed.expected
 
-    def claim(self) -> Claim:
-        """This finding as a :class:`~backprop_ref.claims.Claim`, the exact value to the printed digits.
-
-        Examples
-        --------
-        >>> from backprop_ref.spec import load
-        >>> c = audit(load("afteracademy"))[4].claim()
-        >>> c.name, c.article, c.ours, c.verdict
-        ('net(o1)', '0.794609', '0.844681', 'slip')
-        """
-        p = self.printed
-        ours = f"{self.exact:.{decimals(p.value)}f}"
-        return Claim(p.name, p.where, p.value, ours, self.verdict, p.note)
-
 
 def audit(spec: Spec) -> list[Finding]:
     """A verdict on every printed number of ``spec``, in the order the spec lists them.
 
     Examples
     --------
-    >>> from backprop_ref.spec import load
+    >>> from backprop_ref.worked.spec import load
     >>> [(f.printed.name, f.verdict) for f in audit(load("afteracademy"))][4:6]
     [('net(o1)', 'slip'), ('net(o2)', 'follows')]
     """
     exact = spec.run()
+    inputs_of = _dependencies(spec)
     printed = {p.address: p.number for p in spec.printed}
     findings = []
     for p in spec.printed:
         carried = spec.run({a: v for a, v in printed.items() if a != p.address}).value(p.address)
-        inputs = direct_inputs(p.address, spec)
+        inputs = inputs_of[p.address]
         located = inputs is not None and all(given(a) or a in printed for a in inputs)
         value = exact.value(p.address)
         findings.append(Finding(p, value, carried, verdict(p.value, value, carried, located)))

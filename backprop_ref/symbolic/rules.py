@@ -8,14 +8,15 @@ Each activation ``f`` and each cost ``C`` is written three ways:
 * a closed-form derivative (``a*(1 - a)`` for the sigmoid) that ``proofs.py`` proves equal to
   ``sympy.diff`` of the definition.
 
-``codegen.py`` prints the stable forms and closed-form derivatives into ``_generated.py``, the NumPy
-code that actually runs.  Nothing here is evaluated numerically.
+``codegen.py`` prints the stable forms and closed-form derivatives into ``backprop_ref/_generated.py``,
+the NumPy code that actually runs, together with the lists of names defined here: this module is
+the one place where an activation or a cost is named by hand.  Nothing here is evaluated numerically.
 
 Notation (Nielsen's): ``z`` is a unit's weighted input, ``a = f(z)`` its activation, ``y`` the target,
 ``K`` the number of output units.  Costs are per example, summed over output units; how examples
 are combined (sum or mean) and the L2 penalty ``lmbda/(2 m) * sum(W**2)`` over ``m`` examples are
-conventions of the network (``conventions.py``), not of the cost.  Matrix rules (the δ recursion,
-``dC/dW = δ aᵀ``) live in ``core.py`` and are proven on a symbolic network in ``proofs.py``.
+conventions of the network (``backprop_ref/conventions.py``), not of the cost.  Matrix rules (the δ recursion,
+``dC/dW = δ aᵀ``) live in ``backprop_ref/core.py`` and are proven on a symbolic network in ``proofs.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ m = sp.Symbol("m", positive=True, integer=True)
 
 
 @dataclass(frozen=True)
-class Activation:
+class ActivationRule:
     """An activation ``a = f(z)`` and its derivative in closed form (in ``z`` and ``a``)."""
 
     name: str
@@ -42,7 +43,7 @@ class Activation:
 
 
 @dataclass(frozen=True)
-class Cost:
+class CostRule:
     """A per-example cost, written as one output unit's term (the cost sums terms over units).
 
     ``gradient`` is the closed form of ``dC/da`` for one unit; ``delta`` maps each output
@@ -54,24 +55,26 @@ class Cost:
     stable: sp.Expr
     gradient: sp.Expr
     delta: dict[str, sp.Expr]
+    #: Targets must lie in [0, 1] (a probability), as cross-entropy's logarithms require.
+    unit_interval_targets: bool = False
 
 
-ACTIVATIONS: dict[str, Activation] = {
+ACTIVATIONS: dict[str, ActivationRule] = {
     act.name: act
     for act in (
-        Activation("sigmoid", 1 / (1 + sp.exp(-z)), (1 + sp.tanh(z / 2)) / 2, a * (1 - a)),
-        Activation("tanh", sp.tanh(z), sp.tanh(z), 1 - a**2),
+        ActivationRule("sigmoid", 1 / (1 + sp.exp(-z)), (1 + sp.tanh(z / 2)) / 2, a * (1 - a)),
+        ActivationRule("tanh", sp.tanh(z), sp.tanh(z), 1 - a**2),
         # ReLU's derivative is undefined at z = 0; the code takes 0 there (Heaviside(0) = 0).
-        Activation("relu", sp.Max(0, z), sp.Max(0, z), sp.Heaviside(z, 0)),
-        Activation("identity", z, z, sp.Integer(1)),
+        ActivationRule("relu", sp.Max(0, z), sp.Max(0, z), sp.Heaviside(z, 0)),
+        ActivationRule("identity", z, z, sp.Integer(1)),
     )
 }
 
 
-def _squared(name: str, scale: sp.Expr) -> Cost:
+def _squared(name: str, scale: sp.Expr) -> CostRule:
     """A squared-error cost ``scale * (y - a)**2`` per unit; δ = dC/da · f'(z) for any f."""
     gradient = 2 * scale * (a - y)
-    return Cost(
+    return CostRule(
         name,
         scale * (y - a) ** 2,
         scale * (y - a) ** 2,
@@ -80,7 +83,7 @@ def _squared(name: str, scale: sp.Expr) -> Cost:
     )
 
 
-COSTS: dict[str, Cost] = {
+COSTS: dict[str, CostRule] = {
     cost.name: cost
     for cost in (
         # ½·Σ(y − a)²: AfterAcademy (seed 004), Nielsen, Sharma (seed 002).
@@ -91,15 +94,19 @@ COSTS: dict[str, Cost] = {
         _squared("mse", 1 / K),
         # Binary cross-entropy on sigmoid outputs (seed 000).  Written in z it needs no log(0):
         # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = log(1 + e^z) - y·z.
-        Cost(
+        CostRule(
             "cross_entropy",
             -y * sp.log(a) - (1 - y) * sp.log(1 - a),
             logaddexp(0, z) - y * z,
             (a - y) / (a * (1 - a)),
             {"sigmoid": a - y},
+            unit_interval_targets=True,
         ),
     )
 }
+
+#: The cost a network has unless told otherwise: ½Σ(y − a)², Nielsen's quadratic cost.
+DEFAULT_COST = "half_sse"
 
 # The L2 penalty on one weight θ (never a bias): λ/(2m)·θ², and its closed-form gradient.
 L2_PENALTY = lmbda / (2 * m) * theta**2

@@ -10,7 +10,7 @@ forward and backward passes on a network whose weights, biases, inputs and targe
 symbols, and comparing every gradient with ``sympy.diff`` of the whole cost.  So the proof is of the
 code that runs, not of a retyped copy of it.
 
-SymPy is imported here and only here (and in ``codegen.py``): importing ``backprop_ref`` itself
+SymPy is imported only in this folder (``backprop_ref/symbolic``): importing ``backprop_ref`` itself
 never pays for it.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from backprop_ref import core
-from backprop_ref.rules import (
+from backprop_ref.symbolic.rules import (
     ACTIVATIONS,
     COSTS,
     L2_GRADIENT,
@@ -80,7 +80,7 @@ def prove_activation_stable(name: str) -> Proof:
     return _prove(f"{name} (stable form)", f.definition, f.stable)
 
 
-def _on_output(cost: str, activation: str, expr: sp.Expr) -> sp.Expr:
+def _on_output(activation: str, expr: sp.Expr) -> sp.Expr:
     """``expr`` with the output activation substituted: a = f(z)."""
     return expr.subs(a, ACTIVATIONS[activation].definition)
 
@@ -96,8 +96,8 @@ def prove_cost_stable(cost: str, activation: str) -> Proof:
     c = COSTS[cost]
     return _prove(
         f"{cost} on {activation} (stable form)",
-        _on_output(cost, activation, c.definition),
-        _on_output(cost, activation, c.stable),
+        _on_output(activation, c.definition),
+        _on_output(activation, c.stable),
     )
 
 
@@ -106,8 +106,8 @@ def prove_output_delta(cost: str, activation: str) -> Proof:
     c = COSTS[cost]
     return _prove(
         f"δ_L for {cost} on {activation}",
-        sp.diff(_on_output(cost, activation, c.definition), z),
-        _on_output(cost, activation, c.delta[activation]),
+        sp.diff(_on_output(activation, c.definition), z),
+        _on_output(activation, c.delta[activation]),
     )
 
 
@@ -206,10 +206,11 @@ def prove_network_rules(sizes: Sequence[int], examples: int = 1) -> NetworkProof
     C = sp.Function("C")
     fs = [_elementwise(f_l) for f_l in f]
     fprimes = [_elementwise(lambda z_, a_, f_l=f_l: _derivative(f_l, z_)) for f_l in f]
+    dC_da_out = _elementwise(lambda z_, a_, y_: _derivative(C, a_, y_))
     delta_out = _elementwise(lambda z_, a_, y_: _derivative(C, a_, y_) * _derivative(f[-1], z_))
 
     zs, acts = core.forward(W, b, x, fs)
-    back = core.backward(W, zs, acts, target, fprimes, delta_out, wrt_input=True)
+    back = core.backward(W, zs, acts, target, fprimes, delta_out, dC_da_out, wrt_input=True)
     total = sp.Add(*(C(a_, y_) for a_, y_ in zip(acts[-1].ravel(), target.ravel(), strict=True)))
     grads = core.parameter_gradients(back.delta, acts, b, scale=1)
 
@@ -253,7 +254,8 @@ def prove_layer_rules(n_in: int, n_out: int, layer: int = 1) -> NetworkProof:
     zs, acts = core.forward([W], [b], a_prev, [_elementwise(f)])
     fprime = _elementwise(lambda z_, a_: f_prime(z_))
     delta = _elementwise(lambda z_, a_, g_: g_ * f_prime(z_))
-    back = core.backward([W], zs, acts, g, [fprime], delta, wrt_input=True)
+    upstream = _elementwise(lambda z_, a_, g_: g_)
+    back = core.backward([W], zs, acts, g, [fprime], delta, upstream, wrt_input=True)
     grads = core.parameter_gradients(back.delta, acts, [b], scale=1)
     total = sp.Add(*(g_ * a_ for g_, a_ in zip(g.ravel(), acts[-1].ravel(), strict=True)))
     checked, failures = _differences(total, [(W, grads.dW[0]), (b, grads.db[0]), (a_prev, back.dC_da[0])])

@@ -16,8 +16,8 @@ procedure gives it.  This module answers that by brute force over a set stated i
 * :func:`chance_matches` estimates how many distinct outcomes would fall within tolerance by chance,
   from how densely they lie around the printed value.
 
-:func:`stacked_cost` evaluates a network's cost at many parameter sets at once, through
-``core.forward`` and the generated kernels, as :meth:`backprop_ref.Network.cost_of` does for one.
+:func:`stacked_cost` evaluates a network's cost at many parameter sets at once, by the network's
+own forward pass and :meth:`backprop_ref.Network.stacked_cost`, the one function that totals a cost.
 
 Notation: every per-candidate array has the candidate first, shape ``(size, ...)``; parameters
 follow ``network.py`` (``W[l-1]`` is Wˡ, examples are columns), with the candidate axis in front.
@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from backprop_ref import _generated, core, kernels
-from backprop_ref.audit import decimals
+from backprop_ref import core
 from backprop_ref.core import Array, Hook
 from backprop_ref.errors import InputError
 from backprop_ref.network import Network
+from backprop_ref.worked.audit import decimals
 
 #: Outcomes equal to this many significant digits count as one (float noise aside).
 DIGITS = 12
@@ -295,9 +295,7 @@ def stacked_cost(
     >>> stacked_cost(net, [np.array([[[0.5]], [[1.0]]])], [np.zeros((2, 1, 1))], [1.0], [2.0]).tolist()
     [1.125, 0.5]
     """
-    xs = net.inputs(x)
-    m = xs.shape[1]
-    ys = net.targets(y, m)
+    data = net.batch(x, y)
     L = len(net.W)
     if len(W) != L or len(b) != L:
         raise InputError(
@@ -310,11 +308,5 @@ def stacked_cost(
                 raise InputError(
                     name, f"an array of shape {(N, *single.shape)}", value, shown=f"{np.shape(value)}"
                 )
-    fs = [kernels.activation(name).f for name in net.activations]
-    z, a = core.forward(W, b, xs, fs, hook if hook is not None else core._keep)
-    cost = kernels.cost(net.cost, net.activations[-1], net.sizes[-1])
-    scale = 1.0 / m if net.conventions.reduction == "mean" else 1.0
-    total = scale * cost.term(z[-1], a[-1], ys).sum(axis=(-2, -1))
-    for W_l in W:
-        total = total + _generated.l2_penalty(W_l, net.conventions.lmbda, m).sum(axis=(-2, -1))
-    return total  # type: ignore[no-any-return]
+    fw = net.forward_at(W, b, data.x, hook if hook is not None else core.unchanged)
+    return net.stacked_cost(fw.z[-1], fw.a[-1], data.y, W)

@@ -6,13 +6,13 @@
     python -m backprop_ref check SPEC [--json]   a verdict on every printed number
     python -m backprop_ref specs                 the specs shipped with the package
 
-SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/specs/<name>.toml``).
+SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/worked/specs/<name>.toml``).
 Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
 verdict differs, 2 for unusable input, reported in one line on stderr.
 
-Quantities are named by the addresses of :mod:`backprop_ref.trace` and by the article's own
+Quantities are named by the addresses of :mod:`backprop_ref.worked.trace` and by the article's own
 names from the spec's ``[names]``; tables give numbers to 10 significant digits, ``--json`` in
-full.  The verdicts are :mod:`backprop_ref.audit`'s; this module only presents them.
+full.  The verdicts are :mod:`backprop_ref.worked.audit`'s; this module only presents them.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from backprop_ref.audit import Finding, audit
-from backprop_ref.claims import tally
 from backprop_ref.errors import InputError
-from backprop_ref.spec import Spec, load, shipped
-from backprop_ref.trace import Address
+from backprop_ref.worked.audit import Finding, audit
+from backprop_ref.worked.spec import Spec, load, shipped
+from backprop_ref.worked.trace import Address
+from backprop_ref.worked.verdicts import tally
 
 #: The part of the trace each kind of quantity belongs to, in the order a step computes them.
 SECTIONS = {
@@ -148,7 +148,7 @@ def _check(spec: Spec, as_json: bool) -> int:
         ]
         for f in findings
     ]
-    counts = ", ".join(f"{n} {v}" for v, n in tally(f.claim() for f in findings).items() if n)
+    counts = ", ".join(f"{n} {v}" for v, n in tally(f.verdict for f in findings).items() if n)
     differ = sum(not f.as_expected for f in findings)
     summary = "every verdict as the spec records" if ok else f"{differ} verdict(s) differ from the spec"
     print(f"{spec.title}\n\n{table(headers, cells)}\n\n{len(findings)} printed numbers: {counts}; {summary}.")

@@ -1,17 +1,12 @@
-"""Verdicts on an article's checkable claims, and the verdict table every article page ends with.
+"""The site's verdicts on an article's checkable claims, and the verdict table every article page ends with.
 
 A *claim* is anything an article states that a computation can settle: a printed number, a sign
 ("a decrease in w5 lowers the error"), a shape, a property ("a composition of linear maps is
 linear").  The page computes the evidence at build time and records it here with one of the
-verdicts below; :func:`verdict_table` renders the table.  Printed numbers of a worked example are
-judged by ``audit.py`` from a spec; this module serves everything else and renders both.
-
-Verdicts (the same words everywhere on the site):
-
-* ``reproduced`` -- what the article states is what we compute (within its printed digits);
-* ``follows`` -- a number that is off, but follows from the article's own earlier printed values;
-* ``slip`` -- wrong where it stands; the correct value or form is given;
-* ``unexplained`` -- wrong, and the article does not show enough to locate the error.
+verdicts of :mod:`backprop_ref.worked.verdicts`; :func:`verdict_table` renders the table.  Printed
+numbers of a worked example are judged by :mod:`backprop_ref.worked.audit` from a spec
+(:func:`claim_of` turns its findings into claims); this module serves everything else and renders
+both.  It is the site's own helper, not part of the installed package.
 """
 
 from __future__ import annotations
@@ -20,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from backprop_ref.errors import InputError, one_of
-
-#: The verdicts, in order from best to worst.
-VERDICTS = ("reproduced", "follows", "slip", "unexplained")
+from backprop_ref.worked import verdicts
+from backprop_ref.worked.audit import Finding, decimals
+from backprop_ref.worked.verdicts import VERDICTS
 
 
 @dataclass(frozen=True)
@@ -40,7 +35,7 @@ class Claim:
     ours
         What we compute (formatted from a value computed at build time).
     verdict
-        One of :data:`~backprop_ref.claims.VERDICTS`.
+        One of :data:`~backprop_ref.worked.verdicts.VERDICTS`.
     note
         One sentence of explanation, e.g. the correct form for a slip.
 
@@ -109,7 +104,20 @@ def tally(claims: Iterable[Claim]) -> dict[str, int]:
     >>> tally([Claim("a", "", "", "", "slip"), Claim("b", "", "", "", "slip")])["slip"]
     2
     """
-    counts = dict.fromkeys(VERDICTS, 0)
-    for c in claims:
-        counts[c.verdict] += 1
-    return counts
+    return verdicts.tally(c.verdict for c in claims)
+
+
+def claim_of(finding: Finding) -> Claim:
+    """An audit finding as a :class:`Claim`, the exact value to the printed digits.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.audit import audit
+    >>> from backprop_ref.worked.spec import load
+    >>> c = claim_of(audit(load("afteracademy"))[4])
+    >>> c.name, c.article, c.ours, c.verdict
+    ('net(o1)', '0.794609', '0.844681', 'slip')
+    """
+    p = finding.printed
+    ours = f"{finding.exact:.{decimals(p.value)}f}"
+    return Claim(p.name, p.where, p.value, ours, finding.verdict, p.note)

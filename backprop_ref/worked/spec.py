@@ -3,48 +3,48 @@
 A spec states what an article states: the network (``[network]``: sizes, activations, cost,
 W, b, ``[network.conventions]``), its data (``[data]``: x, y), the training (``[training]``: eta,
 steps), the article's own names for quantities (``[names]``: name = address, addresses as in
-:mod:`backprop_ref.trace`) and every number it prints (``[[printed]]``: name, value, where,
-expected, note).  ``specs/spec.schema.json`` (JSON Schema 2020-12) defines the format.
+:mod:`backprop_ref.worked.trace`) and every number it prints (``[[printed]]``: name, value, where,
+expected, note).  ``worked/schema.py`` (JSON Schema 2020-12, written out as
+``specs/spec.schema.json``) defines the format.
 
 Notation: per-layer lists use math layer numbers, in the file and in messages -- ``sizes[l]`` is
 n_l for l = 0..L and ``W[l]``, ``b[l]``, ``activations[l]`` are layer l = 1..L, so ``network.W[1]``
-is the first matrix.  ``W[l]`` has n_l rows and n_(l-1) columns as in ``network.py``; x and y list
-one entry per unit, a number for one example or a list with a number per example (examples are
+is the first matrix.  ``W[l]`` has n_l rows and n_(l-1) columns as in ``backprop_ref/network.py``;
+x and y list one entry per unit, a number for one example or a list with a number per example (examples are
 columns).  Other lists (``printed``) are counted from 0.  Printed values are strings, so that their
 digits -- and hence the precision the article gives them -- survive.
 
-Every check of a value is made by the package's own validators (``validation.py``,
+Every check of a value is made by the oracle's own validators (``validation.py``,
 ``Conventions``, ``Network``), with the field re-addressed to its place in the file; the schema
 checks structure, types and names.  Left out: reading anything but TOML.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from backprop_ref import trace
 from backprop_ref.conventions import Conventions
 from backprop_ref.core import Array
 from backprop_ref.errors import InputError, one_of
 from backprop_ref.network import Network
-from backprop_ref.trace import Address
 from backprop_ref.validation import as_array, number
+from backprop_ref.worked import trace
+from backprop_ref.worked.schema import SCHEMA
+from backprop_ref.worked.trace import Address
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-SPECS = files("backprop_ref") / "specs"
+SPECS = files("backprop_ref.worked") / "specs"
 _LAYERED = ("W", "b", "activations")  # network lists whose entry i is layer i + 1
 
 
@@ -84,7 +84,7 @@ class Spec:
     printed: tuple[Printed, ...]
 
     def run(self, overrides: Mapping[Address, float] | None = None) -> trace.Run:
-        """The example's run (:func:`backprop_ref.trace.run`), with ``overrides`` put in.
+        """The example's run (:func:`backprop_ref.worked.trace.run`), with ``overrides`` put in.
 
         Examples
         --------
@@ -92,6 +92,49 @@ class Spec:
         0.844681
         """
         return trace.run(self.network, self.x, self.y, self.eta, self.steps, overrides)
+
+    def named_parameters(self, net: Network | None = None) -> dict[str, float]:
+        """The value of every parameter the article names, by its name (of ``net``, or the spec's own).
+
+        Examples
+        --------
+        >>> load("afteracademy").named_parameters()["w4"]
+        0.15
+        """
+        params = (net or self.network).parameters()
+        return {
+            name: float(params[f"{at.kind}{at.layer}"][at.index])
+            for name, at in self.names.items()
+            if at.kind in ("W", "b")
+        }
+
+    def network_with(self, values: Mapping[str, float], cost: str | None = None) -> Network:
+        """The spec's network with the parameters the article names set to ``values`` (by name).
+
+        Parameters it leaves out keep the spec's values; ``cost`` replaces the spec's cost.
+
+        Examples
+        --------
+        >>> spec = load("afteracademy")
+        >>> spec.network_with({"w4": 0.5}).W[0].tolist()
+        [[0.25, 0.5], [0.35, 0.28]]
+        """
+        named = self.named_parameters()
+        if not isinstance(values, Mapping) or set(values) - set(named):
+            keys = sorted(values) if isinstance(values, Mapping) else values
+            raise InputError("values", f"names of parameters among {sorted(named)}", keys)
+        params = {k: v.copy() for k, v in self.network.parameters().items()}
+        for name, value in values.items():
+            at = self.names[name]
+            params[f"{at.kind}{at.layer}"][at.index] = number(value, f"values[{name!r}]")
+        L = len(self.network.W)
+        return Network(
+            W=[params[f"W{l}"] for l in range(1, L + 1)],
+            b=[params[f"b{l}"] for l in range(1, L + 1)],
+            activations=self.network.activations,
+            cost=self.network.cost if cost is None else cost,
+            conventions=self.network.conventions,
+        )
 
     def labels(self, address: Address) -> list[str]:
         """The article's names for ``address``, in the order ``[names]`` gives them.
@@ -176,17 +219,15 @@ def parse_toml(text: str) -> dict[str, Any]:
         raise InputError(place, "valid TOML", None, shown=shown) from None
 
 
-@cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema of a spec (``specs/spec.schema.json``).
+    """The JSON Schema of a spec (:data:`backprop_ref.worked.schema.SCHEMA`).
 
     Examples
     --------
     >>> schema()["required"]
     ['title', 'source', 'network', 'data', 'training', 'printed']
     """
-    loaded: dict[str, Any] = json.loads((SPECS / "spec.schema.json").read_text(encoding="utf-8"))
-    return loaded
+    return SCHEMA
 
 
 def validate(doc: Mapping[str, Any]) -> None:
@@ -202,7 +243,7 @@ def validate(doc: Mapping[str, Any]) -> None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    error = best_match(Draft202012Validator(schema()).iter_errors(doc))
+    error = best_match(Draft202012Validator(SCHEMA).iter_errors(doc))
     if error is not None:
         raise _schema_error(error)
 

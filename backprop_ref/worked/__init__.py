@@ -1,0 +1,9 @@
+"""The worked-example toolkit: a spec per published example, traced, audited and searched.
+
+* ``spec.py`` and ``schema.py`` -- read and check a worked-example spec (TOML);
+* ``trace.py`` -- every quantity of the example's run, by address, with chosen values replaced;
+* ``dependencies.py`` -- which quantities each one is computed from, read off a run;
+* ``audit.py`` and ``verdicts.py`` -- a verdict on every number the article prints;
+* ``candidates.py`` -- a brute-force search over named wrong procedures for an unexplained number;
+* ``cli.py`` -- the command line (``python -m backprop_ref``); ``specs/`` -- the shipped specs.
+"""
