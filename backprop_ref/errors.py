@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    """``repr(value)`` on one line, cut to 80 characters."""
+    text = " ".join(repr(value).split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -38,6 +38,11 @@ def finite_differences(net: Network, x: object, y: object = None, h: float = 1e-
     """
     h = number(h, "h", minimum=0.0, inclusive=False)
     data = net.batch(x, y)
+    for name, value in net.parameters().items():
+        if np.any(value + h == value) or np.any(value - h == value):
+            smallest = float(np.max(np.spacing(np.abs(value)))) * 2
+            expected = f"a step that moves every entry of every parameter (at least {smallest:.3g} for {name})"
+            raise InputError("h", expected, h)
     W, b = list(net.W), list(net.b)
     out: dict[str, Array] = {}
     for name, value in net.parameters().items():
@@ -66,7 +71,8 @@ class Report:
     """How a gradient compares with the oracle's, entry by entry.
 
     An entry passes when ``|g − r| ≤ atol + rtol·|r|`` (``g`` yours, ``r`` the oracle's); the
-    relative error shown is ``|g − r| / max(|r|, atol)``.
+    relative error shown is ``|g − r| / max(|r|, atol)``, which is 0 for an exact match and inf
+    for any other value where that denominator is 0.
     """
 
     passed: bool
@@ -141,7 +147,7 @@ def check_gradients(
         else gradient({k: v.copy() for k, v in params.items()}, data.x.copy(), data.y.copy())
     )
     if not isinstance(given, Mapping) or set(given) != set(params):
-        keys = sorted(given) if isinstance(given, Mapping) else given
+        keys = sorted(map(str, given)) if isinstance(given, Mapping) else given
         raise InputError("gradient", f"a dict with exactly the keys {sorted(params)}", keys)
     oracle = net.gradient(data).by_name()
     worst: tuple[float, str, tuple[int, ...], float, float] = (-1.0, "", (), 0.0, 0.0)
@@ -151,7 +157,9 @@ def check_gradients(
         mine = as_array(given[name], f"gradient[{name!r}]", ref.shape)
         err = np.abs(mine - ref)
         passed &= bool(np.all(err <= atol + rtol * np.abs(ref)))
-        rel = err / np.maximum(np.abs(ref), atol) if atol else err / np.abs(ref)
+        scale = np.maximum(np.abs(ref), atol)
+        # Where the oracle's entry is 0 and atol is 0, an exact match is 0 and any miss is inf.
+        rel = np.divide(err, scale, out=np.where(err > 0, np.inf, 0.0), where=scale > 0)
         i = np.unravel_index(int(np.argmax(rel)), ref.shape)
         max_abs, max_rel = max(max_abs, float(err.max())), max(max_rel, float(rel[i]))
         if rel[i] > worst[0]:

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from backprop_ref import core, kernels
 from backprop_ref.conventions import Conventions
 from backprop_ref.core import Array, Backward, Gradients, Hook
@@ -107,12 +109,12 @@ class Network:
                     seq,
                     shown=f"{len(seq) if isinstance(seq, Sequence) else repr(seq)} entries",
                 )
-        W = [as_array(self.W[0], "W[1]", (None, None))]
+        W = [as_array(self.W[0], "W[1]", (None, None), column=False, units=True)]
         for l in range(2, L + 1):
-            W.append(as_array(self.W[l - 1], f"W[{l}]", (None, W[-1].shape[0])))
+            W.append(as_array(self.W[l - 1], f"W[{l}]", (None, W[-1].shape[0]), column=False, units=True))
         shared = self.conventions.bias == "shared"
         b = [
-            as_array(b_l, f"b[{l}]", (1 if shared else W_l.shape[0], 1))
+            as_array(b_l, f"b[{l}]", (1 if shared else W_l.shape[0], 1), units=True)
             for l, (W_l, b_l) in enumerate(zip(W, self.b, strict=True), start=1)
         ]
         activations = [
@@ -247,34 +249,55 @@ class Network:
                 total = total + kernels.l2_penalty(W_l, lmbda, m).sum(axis=(-2, -1))
         return total  # type: ignore[no-any-return]
 
-    def total_cost(self, fw: Forward, y: Array) -> float:
-        """The cost of a computed forward pass: reduced per-example costs plus the L2 penalty."""
-        return float(self.stacked_cost(fw.z[-1], fw.a[-1], y, self.W))
+    def _targets_of(self, fw: object, y: object) -> tuple[Forward, Array]:
+        """``fw`` checked to be a forward pass of this network, and ``y`` (or a Batch's y) to fit it."""
+        if not isinstance(fw, Forward) or len(fw.a) != len(self.W) + 1:
+            raise InputError("fw", f"a Forward of this network ({len(self.W)} layers)", fw)
+        shape = (self.sizes[-1], fw.a[0].shape[-1])
+        if isinstance(y, Batch):
+            if y.y.shape != shape:
+                shown = f"shape {y.y.shape}"
+                raise InputError("y", f"a batch with targets of shape {shape}", y, shown=shown)
+            return fw, y.y
+        ys = as_array(y, "y", shape)
+        if self.cost in kernels.UNIT_INTERVAL_TARGETS:
+            in_unit_interval(ys, "y")
+        return fw, ys
+
+    def total_cost(self, fw: Forward, y: object) -> float:
+        """The cost of a computed forward pass: reduced per-example costs plus the L2 penalty.
+
+        ``y`` holds the targets, shape ``(n_L, m)`` (or pass the :class:`Batch` of the forward pass).
+        """
+        fw, ys = self._targets_of(fw, y)
+        return float(self.stacked_cost(fw.z[-1], fw.a[-1], ys, self.W))
 
     def cost_of(self, x: object, y: object = None) -> float:
         """The cost ``J`` on inputs ``x`` and targets ``y`` (examples are columns), or on a :class:`Batch`."""
         data = self.batch(x, y)
-        return self.total_cost(self.forward(data), data.y)
+        return self.total_cost(self.forward(data), data)
 
     def backward(
-        self, fw: Forward, y: Array, *, wrt_input: bool = False, hook: Hook = core.unchanged
+        self, fw: Forward, y: object, *, wrt_input: bool = False, hook: Hook = core.unchanged
     ) -> Backward:
         """δ of every layer and ∂C/∂a of every layer (the input's too when ``wrt_input``).
 
-        These are per example, before the reduction over examples and without the L2 term.
-        ``hook`` is passed to :func:`backprop_ref.core.backward`.  With a cross-entropy cost,
-        ∂C/∂aᴸ is ±inf where an output saturates to exactly 0 or 1.
+        ``y`` holds the targets, shape ``(n_L, m)`` (or pass the :class:`Batch` of the forward
+        pass, checked already).  The results are per example, before the reduction over examples
+        and without the L2 term.  ``hook`` is passed to :func:`backprop_ref.core.backward`.
         """
+        fw, ys = self._targets_of(fw, y)
         layers, cost = self._kernels
         fprimes = [k.fprime for k in layers]
         return core.backward(
-            self.W, fw.z, fw.a, y, fprimes, cost.delta, cost.gradient, wrt_input=wrt_input, hook=hook
+            self.W, fw.z, fw.a, ys, fprimes, cost.delta, cost.gradient, wrt_input=wrt_input, hook=hook
         )
 
-    def output_error(self, fw: Forward, y: Array, hook: Hook = core.unchanged) -> tuple[Array, Array]:
-        """BP1: ``(δᴸ, ∂C/∂aᴸ)`` of a computed forward pass, per example."""
+    def output_error(self, fw: Forward, y: object, hook: Hook = core.unchanged) -> tuple[Array, Array]:
+        """BP1: ``(δᴸ, ∂C/∂aᴸ)`` of a forward pass, per example (``y`` as in :meth:`backward`)."""
+        fw, ys = self._targets_of(fw, y)
         cost = self._kernels[1]
-        return core.output_error(fw.z[-1], fw.a[-1], y, cost.delta, cost.gradient, hook, len(self.W))
+        return core.output_error(fw.z[-1], fw.a[-1], ys, cost.delta, cost.gradient, hook, len(self.W))
 
     def hidden_error(
         self, l: int, W_next: Array, delta_next: Array, fw: Forward, hook: Hook = core.unchanged
@@ -289,7 +312,14 @@ class Network:
 
     def layer_gradient(self, l: int, delta: Array, a_prev: Array) -> tuple[Array, Array]:
         """``(∂J/∂Wˡ, ∂J/∂bˡ)`` from δˡ and aˡ⁻¹: reduced over examples, with the L2 term on W."""
-        m = a_prev.shape[1]
+        L = len(self.W)
+        if isinstance(l, bool) or not isinstance(l, int | np.integer) or not 1 <= l <= L:
+            raise InputError("l", f"a layer from 1 to {L}", l)
+        m = a_prev.shape[-1]
+        if delta.shape != (self.sizes[l], m) or a_prev.shape != (self.sizes[l - 1], m):
+            expected = f"δ of shape ({self.sizes[l]}, m) and aˡ⁻¹ of shape ({self.sizes[l - 1]}, m)"
+            shown = f"shapes {delta.shape}, {a_prev.shape}"
+            raise InputError("delta, a_prev", expected, None, shown=shown)
         dW, db = core.layer_gradients(delta, a_prev, self.b[l - 1].shape, self._scale(m))
         if self.conventions.lmbda:
             dW = dW + kernels.l2_gradient(self.W[l - 1], self.conventions.lmbda, m)
@@ -302,7 +332,7 @@ class Network:
 
     def _cost_and_gradient(self, data: Batch) -> tuple[float, Gradients]:
         fw = self.forward(data)
-        return self.total_cost(fw, data.y), self.gradients(fw, self.backward(fw, data.y))
+        return self.total_cost(fw, data), self.gradients(fw, self.backward(fw, data))
 
     def cost_and_gradient(self, x: object, y: object = None) -> tuple[float, Gradients]:
         """``J`` and its gradient from one forward and one backward pass (for optimisers).

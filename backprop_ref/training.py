@@ -3,9 +3,9 @@
 The update is θ ← θ − η·∂J/∂θ for every parameter not frozen, by one of two procedures, chosen by
 the network's ``hidden_delta_weights`` convention:
 
-* ``"before"`` -- :func:`_all_at_once`, standard backpropagation: every gradient is taken at the
+* ``"before"`` -- ``_all_at_once``, standard backpropagation: every gradient is taken at the
   weights from before the step, then every parameter is updated;
-* ``"after"`` -- :func:`_layer_by_layer`, the update some hand-worked examples use: walk down the
+* ``"after"`` -- ``_layer_by_layer``, the update some hand-worked examples use: walk down the
   layers, update Wˡ as soon as δˡ is known, and carry δ to layer l-1 through the updated Wˡ.
 
 Both check nothing: :func:`step` and :func:`train` check their inputs once and call them.
@@ -68,7 +68,7 @@ def _updated(net: Network, grads: Gradients, eta: float, keep: set[str]) -> Netw
 def _all_at_once(net: Network, data: Batch, eta: float, keep: set[str], hook: Hook) -> Step:
     """Standard backpropagation: every gradient at the weights from before the step, then update."""
     fw = net.forward(data, hook)
-    back = net.backward(fw, data.y, hook=hook)
+    back = net.backward(fw, data, hook=hook)
     plain = net.gradients(fw, back)
     grads = Gradients(
         [hook("dW", l, dW) for l, dW in enumerate(plain.dW, start=1)],
@@ -85,7 +85,7 @@ def _layer_by_layer(net: Network, data: Batch, eta: float, keep: set[str], hook:
     dC_da: list[Array | None] = []
     dW: list[Array] = []
     db: list[Array] = []
-    d, g = net.output_error(fw, data.y, hook)
+    d, g = net.output_error(fw, data, hook)
     for l in range(L, 0, -1):
         delta.insert(0, d)
         dC_da.insert(0, g)

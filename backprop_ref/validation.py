@@ -1,5 +1,10 @@
 """Turn what a user passes into well-formed float64 arrays, or raise one clear :class:`InputError`.
 
+The dtype policy: the package computes in float64 throughout.  Real numbers of any type (Python
+ints and floats, NumPy integers, float16, float32) are converted to float64 on the way in, which
+is exact for every float16 and float32 value; booleans, strings, None and complex numbers are
+refused.  Results are float64 whatever came in.
+
 Checks made here: numbers only, not ragged, finite, the expected number of dimensions and shape,
 non-empty batches, ranges (targets in [0, 1], λ ≥ 0, η > 0).  The public boundary (constructing a
 ``Network`` or a ``Batch``, each public function, loading a spec) calls these once; internal code
@@ -16,10 +21,31 @@ from backprop_ref.core import Array
 from backprop_ref.errors import InputError
 
 
-def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
+def _not_a_number(value: object) -> bool:
+    """True when ``value`` (a nested list, tuple or array) holds anything but real numbers.
+
+    Booleans, strings, None and other objects are not numbers here, though NumPy would convert
+    some of them (``True`` to 1.0, ``"1e3"`` to 1000.0) without a word.
+    """
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "iuf" and (
+            value.dtype.kind != "O" or any(_not_a_number(v) for v in value.flat)
+        )
+    if isinstance(value, list | tuple):
+        return any(_not_a_number(v) for v in value)
+    return isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating)
+
+
+def as_array(
+    value: object, field: str, shape: tuple[int | None, ...], *, column: bool = True, units: bool = False
+) -> Array:
     """``value`` as a finite float64 array of ``shape`` (None matches any length).
 
-    A 1-D value where a column ``(n, m)`` is expected (m unset or 1) is one example: ``(n, 1)``.
+    Numbers of any real type (ints, float32, float16) become float64, the one dtype the package
+    computes in; booleans, strings and None are refused.  With ``column``, a 1-D value where a
+    column ``(n, m)`` is expected (m unset or 1) is one example or one bias per unit: ``(n, 1)``.
+    ``units`` says the axes count units of a layer (parameters), so an empty array is a layer
+    with no units rather than an empty batch.
 
     Examples
     --------
@@ -31,6 +57,8 @@ def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
     backprop_ref.errors.InputError: W[1]: expected a 2 x 2 array of numbers, got a ragged nested list
     """
     want = " x ".join("m" if n is None else str(n) for n in shape) + " array of numbers"
+    if _not_a_number(value):
+        raise InputError(field, f"a {want}", value)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except ValueError as err:
@@ -38,19 +66,15 @@ def as_array(value: object, field: str, shape: tuple[int | None, ...]) -> Array:
         raise InputError(
             field, f"a {want}", value, shown="a ragged nested list" if ragged else None
         ) from None
-    except TypeError:
-        raise InputError(field, f"a {want}", value) from None
-    if arr.ndim == 1 and len(shape) == 2 and shape[1] in (None, 1):
+    if column and arr.ndim == 1 and len(shape) == 2 and shape[1] in (None, 1):
         arr = arr.reshape(-1, 1)
     if arr.ndim != len(shape) or any(n is not None and n != s for n, s in zip(shape, arr.shape, strict=True)):
         raise InputError(field, f"a {want}", value, shown=f"shape {arr.shape}")
     if arr.size == 0:
-        raise InputError(
-            field,
-            "at least one example (an empty batch has no cost)",
-            value,
-            shown="an empty array",
-        )
+        if units:
+            raise InputError(field, "at least one unit in every layer", value, shown=f"shape {arr.shape}")
+        expected = "at least one example (an empty batch has no cost)"
+        raise InputError(field, expected, value, shown="an empty array")
     # A finite sum proves every entry finite without a boolean array as large as the data; only a
     # non-finite sum (a NaN or inf entry, or rarely an overflow) pays for the entry-by-entry look.
     with np.errstate(over="ignore", invalid="ignore"):

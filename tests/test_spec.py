@@ -22,6 +22,10 @@ SHIPPED = files("backprop_ref.worked") / "specs" / "afteracademy.toml"
 ARTICLE = {"w1": 0.25, "w2": 0.28, "w3": 0.35, "w4": 0.15, "w5": 0.35, "w6": 0.20, "w7": 0.45, "w8": 0.40}
 ARTICLE_BIASES = {"b1": 0.45, "b2": 0.5}
 DELETE = object()
+STEPS = (
+    "a whole number of steps from 1 to 100,000 (a worked example prints a few; a longer run "
+    "belongs in a script, with backprop_ref.train)"
+)
 
 
 def afteracademy() -> dict[str, Any]:
@@ -190,7 +194,8 @@ BAD = [
     ({("printed", 3, "note"): DELETE}, "printed[3].note: expected a value for this required key, got none"),
     # wrong types
     ({("training", "eta"): "fast"}, "training.eta: expected a number, got 'fast'"),
-    ({("training", "steps"): 1.5}, "training.steps: expected a whole number, got 1.5"),
+    ({("training", "steps"): 1.5}, f"training.steps: expected {STEPS}, got 1.5"),
+    ({("training", "steps"): 10_000_000}, f"training.steps: expected {STEPS}, got 10000000"),
     (
         {("network", "conventions", "update_biases"): "no"},
         "network.conventions.update_biases: expected true or false, got 'no'",

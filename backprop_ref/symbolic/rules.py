@@ -105,7 +105,7 @@ COSTS: dict[str, CostRule] = {
     )
 }
 
-#: The cost a network has unless told otherwise: ½Σ(y − a)², Nielsen's quadratic cost.
+#: The cost a network has unless told otherwise (½Σ(y − a)², Nielsen's quadratic cost).
 DEFAULT_COST = "half_sse"
 
 # The L2 penalty on one weight θ (never a bias): λ/(2m)·θ², and its closed-form gradient.

@@ -1,6 +1,6 @@
 """Give every number an article prints a verdict: reproduced, follows, slip or unexplained.
 
-Each printed quantity q is recomputed twice by :meth:`Spec.run <backprop_ref.spec.Spec.run>`:
+Each printed quantity q is recomputed twice by :meth:`Spec.run <backprop_ref.worked.spec.Spec.run>`:
 *exact*, from the given parameters and data alone, and *carried*, with every other printed
 quantity put in place of its computed value -- what the article's own earlier numbers give.
 A printed value with d decimals matches a recomputed x when abs(printed − x) ≤ 10⁻ᵈ, one unit

@@ -8,7 +8,10 @@
 
 SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/worked/specs/<name>.toml``).
 Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
-verdict differs, 2 for unusable input, reported in one line on stderr.
+verdict differs, 2 for unusable input -- a bad spec, or a run that diverges (a learning rate so
+large that the parameters or the cost overflow) -- reported in one line on stderr, 130 after
+Ctrl-C.  Output cut short by its reader (``trace ... | head``) ends quietly with 0.  ``--json``
+is strict JSON: a number that is not finite is written as the string "inf", "-inf" or "nan".
 
 Quantities are named by the addresses of :mod:`backprop_ref.worked.trace` and by the article's own
 names from the spec's ``[names]``; tables give numbers to 10 significant digits, ``--json`` in
@@ -18,7 +21,10 @@ full.  The verdicts are :mod:`backprop_ref.worked.audit`'s; this module only pre
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -94,10 +100,25 @@ def quantities(spec: Spec) -> list[dict[str, Any]]:
     return out
 
 
+def _json(doc: object) -> str:
+    """``doc`` as strict JSON: a non-finite number is written as the string "inf", "-inf" or "nan"."""
+
+    def strict(value: object) -> object:
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)
+        if isinstance(value, dict):
+            return {k: strict(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strict(v) for v in value]
+        return value
+
+    return json.dumps(strict(doc), indent=2, allow_nan=False)
+
+
 def _trace(spec: Spec, as_json: bool) -> int:
     rows = quantities(spec)
     if as_json:
-        print(json.dumps({"title": spec.title, "source": spec.source, "quantities": rows}, indent=2))
+        print(_json({"title": spec.title, "source": spec.source, "quantities": rows}))
         return 0
     print(spec.title)
     for section in dict.fromkeys(row["section"] for row in rows):
@@ -131,7 +152,7 @@ def _check(spec: Spec, as_json: bool) -> int:
     ok = all(f.as_expected for f in findings)
     if as_json:
         doc = {"title": spec.title, "source": spec.source, "as_expected": ok}
-        print(json.dumps(doc | {"findings": [_finding(f) for f in findings]}, indent=2))
+        print(_json(doc | {"findings": [_finding(f) for f in findings]}))
         return 0 if ok else 1
     headers = ["name", "quantity", "where", "printed", "exact", "from printed", "verdict", "expected", ""]
     cells = [
@@ -144,7 +165,7 @@ def _check(spec: Spec, as_json: bool) -> int:
             _number(f.carried),
             f.verdict,
             f.printed.expected,
-            "✓" if f.as_expected else "✗",
+            _mark("✓" if f.as_expected else "✗"),
         ]
         for f in findings
     ]
@@ -200,6 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["check", "no-such-spec"])
     2
     """
+    _encodable_streams()
     try:
         args = _parser().parse_args(argv)
     except SystemExit as stop:  # --help (0) or a usage error (2, already reported)
@@ -212,3 +234,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("backprop-ref: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:  # the reader stopped reading (trace ... | head): nothing more to say
+        _silence_stdout()
+        return 0
+
+
+#: Exit status after Ctrl-C, as a shell reports a command ended by SIGINT.
+INTERRUPTED = 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that Python's final flush meets no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (captured in tests)
+        pass
+
+
+#: What the tables print, and the ASCII they fall back to where the terminal's encoding lacks it.
+MARKS = {"✓": "ok", "✗": "x"}
+
+
+def _encodable_streams() -> None:
+    """Make stdout and stderr write what their encoding cannot hold as escapes, not an error.
+
+    A terminal set to cp1252 or ASCII cannot show ∂ or ✓; the article's names then appear as
+    ``\\u2202`` escapes and the check marks as "ok" and "x" (:func:`_mark`).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if not _can_encode(stream, "∂✓✗≥") and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _can_encode(stream: object, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _mark(symbol: str) -> str:
+    """``symbol`` (✓ or ✗), or its ASCII stand-in where stdout cannot encode it."""
+    return symbol if _can_encode(sys.stdout, symbol) else MARKS[symbol]

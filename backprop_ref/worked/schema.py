@@ -3,7 +3,7 @@
 Every name a spec may use (activations, costs, conventions, verdicts) is read here from the module
 that defines it, so the schema cannot drift from the code: activation and cost names come from
 ``_generated.py`` (printed from ``symbolic/rules.py``), convention options from
-``conventions.py`` and verdicts from ``worked/audit.py``.  ``specs/spec.schema.json`` is this
+``conventions.py`` and verdicts from ``worked/verdicts.py``.  ``specs/spec.schema.json`` is this
 schema written out for editors and other tools (``python -m backprop_ref.worked.schema``);
 a test fails if the file differs from :data:`SCHEMA`.
 """
@@ -19,6 +19,9 @@ from backprop_ref import conventions, kernels
 from backprop_ref.worked.verdicts import VERDICTS
 
 FILE = "spec.schema.json"
+#: The most gradient-descent steps a spec may ask for (at about 0.1 ms a step for a small network,
+#: 100,000 steps take seconds, not hours).
+MAX_STEPS = 100_000
 
 _conventions: dict[str, Any] = {
     "reduction": {"enum": list(conventions.REDUCTIONS)},
@@ -28,6 +31,7 @@ _conventions: dict[str, Any] = {
     "hidden_delta_weights": {"enum": list(conventions.HIDDEN_DELTA_WEIGHTS)},
 }
 
+#: The schema (JSON Schema 2020-12) every spec is checked against.
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:backprop-ref:spec",
@@ -91,7 +95,13 @@ SCHEMA: dict[str, Any] = {
             "required": ["eta", "steps"],
             "properties": {
                 "eta": {"type": "number", "exclusiveMinimum": 0},
-                "steps": {"type": "integer", "minimum": 1},
+                "steps": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_STEPS,
+                    "description": f"a whole number of steps from 1 to {MAX_STEPS:,} (a worked example "
+                    "prints a few; a longer run belongs in a script, with backprop_ref.train)",
+                },
             },
         },
         "names": {
@@ -114,7 +124,8 @@ SCHEMA: dict[str, Any] = {
                     },
                     "value": {
                         "type": "string",
-                        "pattern": "^[+-]?[0-9]+(\\.[0-9]+)?$",
+                        # (?![\s\S]) ends the string: "$" would also allow a final newline.
+                        "pattern": "^[+-]?[0-9]+(\\.[0-9]+)?(?![\\s\\S])",
                         "description": "the number as printed, in quotes so its digits are kept "
                         '(such as "0.22661423")',
                     },

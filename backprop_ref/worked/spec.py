@@ -45,6 +45,9 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 SPECS = files("backprop_ref.worked") / "specs"
+#: The largest spec file read, in bytes (a worked example prints tens of numbers; 1 MiB of TOML
+#: holds about 100,000, enough for any published example and small enough to check in a second).
+MAX_BYTES = 1 << 20
 _LAYERED = ("W", "b", "activations")  # network lists whose entry i is layer i + 1
 
 
@@ -91,7 +94,8 @@ class Spec:
         >>> round(load("afteracademy").run().value(Address("z", 2, (0, 0))), 6)
         0.844681
         """
-        return trace.run(self.network, self.x, self.y, self.eta, self.steps, overrides)
+        with _under("training"):  # a diverging run is the spec's training.eta at fault
+            return trace.run(self.network, self.x, self.y, self.eta, self.steps, overrides)
 
     def named_parameters(self, net: Network | None = None) -> dict[str, float]:
         """The value of every parameter the article names, by its name (of ``net``, or the spec's own).
@@ -166,16 +170,25 @@ def read(spec: str) -> str:
     >>> read("afteracademy").startswith("# AfterAcademy")
     True
     """
-    path = Path(spec)
-    if path.is_file():
-        file: Path | Traversable = path
+    if not isinstance(spec, str):
+        raise InputError("SPEC", "a path or the name of a shipped spec, as a string", spec)
+    expected = f"the path of a spec file or the name of a shipped spec ({one_of(shipped())})"
+    try:
+        is_file = Path(spec).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL in it
+        is_file = False
+    if is_file:
+        file: Path | Traversable = Path(spec)
     elif spec in shipped():
         file = SPECS / f"{spec}.toml"
     else:
-        expected = f"the path of a spec file or the name of a shipped spec ({one_of(shipped())})"
         raise InputError("SPEC", expected, spec, shown=repr(spec))  # a path in full, however long
     try:
-        return file.read_bytes().decode("utf-8")
+        data = file.read_bytes()
+        if len(data) > MAX_BYTES:
+            shown = f"a file of {len(data):,} bytes"
+            raise InputError("SPEC", f"a spec file of at most {MAX_BYTES:,} bytes (1 MiB)", spec, shown=shown)
+        return data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is dropped
     except (OSError, UnicodeDecodeError) as err:
         raise InputError("SPEC", "a readable UTF-8 text file", spec, shown=str(err)) from None
 
@@ -192,7 +205,13 @@ def load(spec: str) -> Spec:
     >>> s.network.sizes, s.eta, str(s.names["net(o1)"])
     ((2, 2, 2), 0.5, 'z[2][0]')
     """
-    return build(parse_toml(read(spec)))
+    text = read(spec)
+    try:
+        return build(parse_toml(text))
+    except RecursionError:
+        raise InputError(
+            "SPEC", "TOML nested a few levels deep", spec, shown="nesting too deep to read"
+        ) from None
 
 
 _TOML_PLACE = re.compile(r"(?P<message>.*) \(at (?P<place>line \d+, column \d+|end of document)\)")
@@ -212,6 +231,10 @@ def parse_toml(text: str) -> dict[str, Any]:
     """
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise InputError(
+            "SPEC", "TOML nested a few levels deep", None, shown="nesting too deep to read"
+        ) from None
     except tomllib.TOMLDecodeError as err:
         found = _TOML_PLACE.fullmatch(str(err))
         message, place = (found["message"], found["place"]) if found else (str(err), "TOML")
@@ -242,6 +265,9 @@ def validate(doc: Mapping[str, Any]) -> None:
     """
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
+
+    if not isinstance(doc, Mapping):
+        raise InputError("SPEC", "a table of the spec's keys (title, source, network, ...)", doc)
 
     error = best_match(Draft202012Validator(SCHEMA).iter_errors(doc))
     if error is not None:

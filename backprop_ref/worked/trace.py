@@ -30,6 +30,7 @@ such overrides have no effect (:data:`OVERRIDABLE` lists the kinds that take eff
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -46,10 +47,11 @@ PER_EXAMPLE = ("z", "a", "delta", "dC_da")
 MATRICES = ("W", "dW", "W_new")
 BIASES = ("b", "db", "b_new")
 SCALARS = ("cost", "cost_after")
-#: The kinds whose overrides take effect: everything computed from them is computed from the override.
+#: The kinds whose overrides take effect (everything computed from them is computed from the override).
 OVERRIDABLE = ("z", "a", "delta", "dW", "db", "W_new", "b_new")
 
-_ADDRESS = re.compile(r"(?P<kind>\w+?)\[(?P<layer>\d+)\]\[(?P<i>\d+)(?:,\s*(?P<k>\d+))?\]")
+# ASCII digits only: str.isdigit and \d would take other scripts' digits (such as "١") as well.
+_ADDRESS = re.compile(r"(?P<kind>[A-Za-z_]+?)\[(?P<layer>[0-9]+)\]\[(?P<i>[0-9]+)(?:, *(?P<k>[0-9]+))?\]")
 
 
 @dataclass(frozen=True, order=True)
@@ -266,4 +268,12 @@ def run(
     )
     fw = final.forward(data)
     costs.append(hook("cost_after", 0, final.stacked_cost(fw.z[-1], fw.a[-1], data.y, final.W)))
-    return Run(first, final, [float(c) for c in costs])
+    values = [float(c) for c in costs]
+    if not math.isfinite(values[0]):
+        shown = f"a cost of {values[0]} for the given parameters and data"
+        raise InputError("network", "parameters whose cost is a finite float64", values[0], shown=shown)
+    diverged = next((s for s, c in enumerate(values) if not math.isfinite(c)), None)
+    if diverged is not None:
+        shown = f"{eta:g}, after which the cost is {values[diverged]} at step {diverged} (the run diverged)"
+        raise InputError("eta", "a learning rate small enough for the cost to stay finite", eta, shown=shown)
+    return Run(first, final, values)
