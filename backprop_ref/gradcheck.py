@@ -41,7 +41,9 @@ def finite_differences(net: Network, x: object, y: object = None, h: float = 1e-
     for name, value in net.parameters().items():
         if np.any(value + h == value) or np.any(value - h == value):
             smallest = float(np.max(np.spacing(np.abs(value)))) * 2
-            expected = f"a step that moves every entry of every parameter (at least {smallest:.3g} for {name})"
+            expected = (
+                f"a step that moves every entry of every parameter (at least {smallest:.3g} for {name})"
+            )
             raise InputError("h", expected, h)
     W, b = list(net.W), list(net.b)
     out: dict[str, Array] = {}
