@@ -22,12 +22,14 @@ DEFAULT_COST = 'half_sse'
 
 def sigmoid(z: Any) -> Any:
     """a = 1/(1 + exp(-z))"""
-    return (1/2)*numpy.tanh((1/2)*z) + 1/2
+    x0 = numpy.exp(-abs(z))
+    return numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
 
 
-def sigmoid_prime(z: Any, a: Any) -> Any:
-    """f'(z) for sigmoid"""
-    return a*(1 - a)
+def sigmoid_prime(z: Any) -> Any:
+    """f'(z) = a*(1 - a) for sigmoid"""
+    x0 = numpy.exp(-abs(z))
+    return x0/(x0 + 1)**2
 
 
 def tanh(z: Any) -> Any:
@@ -35,9 +37,10 @@ def tanh(z: Any) -> Any:
     return numpy.tanh(z)
 
 
-def tanh_prime(z: Any, a: Any) -> Any:
-    """f'(z) for tanh"""
-    return 1 - a**2
+def tanh_prime(z: Any) -> Any:
+    """f'(z) = 1 - a**2 for tanh"""
+    x0 = numpy.exp(-2*abs(z))
+    return 4*x0/(x0 + 1)**2
 
 
 def relu(z: Any) -> Any:
@@ -45,8 +48,8 @@ def relu(z: Any) -> Any:
     return numpy.maximum(0, z)
 
 
-def relu_prime(z: Any, a: Any) -> Any:
-    """f'(z) for relu"""
+def relu_prime(z: Any) -> Any:
+    """f'(z) = Heaviside(z, 0) for relu"""
     return numpy.heaviside(z, 0)
 
 
@@ -55,8 +58,8 @@ def identity(z: Any) -> Any:
     return z
 
 
-def identity_prime(z: Any, a: Any) -> Any:
-    """f'(z) for identity"""
+def identity_prime(z: Any) -> Any:
+    """f'(z) = 1 for identity"""
     return numpy.full_like(z, 1, dtype=float)
 
 
@@ -66,27 +69,29 @@ def half_sse(z: Any, a: Any, y: Any, K: Any) -> Any:
 
 
 def half_sse_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """dC/da for half_sse"""
+    """dC/da = a - y for half_sse"""
     return a - y
 
 
 def delta_half_sse_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for half_sse on sigmoid"""
-    return a*(1 - a)*(a - y)
+    """output error δ = dC/dz = a*(1 - a)*(a - y) for half_sse on sigmoid"""
+    x0 = numpy.exp(-abs(z))
+    return x0*(a - y)/(x0 + 1)**2
 
 
 def delta_half_sse_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for half_sse on tanh"""
-    return (1 - a**2)*(a - y)
+    """output error δ = dC/dz = (1 - a**2)*(a - y) for half_sse on tanh"""
+    x0 = numpy.exp(-2*abs(z))
+    return 4*x0*(a - y)/(x0 + 1)**2
 
 
 def delta_half_sse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for half_sse on relu"""
+    """output error δ = dC/dz = (a - y)*Heaviside(z, 0) for half_sse on relu"""
     return (a - y)*numpy.heaviside(z, 0)
 
 
 def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for half_sse on identity"""
+    """output error δ = dC/dz = a - y for half_sse on identity"""
     return a - y
 
 
@@ -96,27 +101,29 @@ def sse(z: Any, a: Any, y: Any, K: Any) -> Any:
 
 
 def sse_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """dC/da for sse"""
+    """dC/da = 2*a - 2*y for sse"""
     return 2*a - 2*y
 
 
 def delta_sse_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for sse on sigmoid"""
-    return a*(1 - a)*(2*a - 2*y)
+    """output error δ = dC/dz = a*(1 - a)*(2*a - 2*y) for sse on sigmoid"""
+    x0 = numpy.exp(-abs(z))
+    return x0*(2*a - 2*y)/(x0 + 1)**2
 
 
 def delta_sse_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for sse on tanh"""
-    return (1 - a**2)*(2*a - 2*y)
+    """output error δ = dC/dz = (1 - a**2)*(2*a - 2*y) for sse on tanh"""
+    x0 = numpy.exp(-2*abs(z))
+    return 4*x0*(2*a - 2*y)/(x0 + 1)**2
 
 
 def delta_sse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for sse on relu"""
+    """output error δ = dC/dz = (2*a - 2*y)*Heaviside(z, 0) for sse on relu"""
     return (2*a - 2*y)*numpy.heaviside(z, 0)
 
 
 def delta_sse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for sse on identity"""
+    """output error δ = dC/dz = 2*a - 2*y for sse on identity"""
     return 2*a - 2*y
 
 
@@ -126,42 +133,46 @@ def mse(z: Any, a: Any, y: Any, K: Any) -> Any:
 
 
 def mse_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """dC/da for mse"""
+    """dC/da = 2*(a - y)/K for mse"""
     return 2*(a - y)/K
 
 
 def delta_mse_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for mse on sigmoid"""
-    return 2*a*(1 - a)*(a - y)/K
+    """output error δ = dC/dz = 2*a*(1 - a)*(a - y)/K for mse on sigmoid"""
+    x0 = numpy.exp(-abs(z))
+    return 2*x0*(a - y)/(K*(x0 + 1)**2)
 
 
 def delta_mse_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for mse on tanh"""
-    return 2*(1 - a**2)*(a - y)/K
+    """output error δ = dC/dz = 2*(1 - a**2)*(a - y)/K for mse on tanh"""
+    x0 = numpy.exp(-2*abs(z))
+    return 8*x0*(a - y)/(K*(x0 + 1)**2)
 
 
 def delta_mse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for mse on relu"""
+    """output error δ = dC/dz = 2*(a - y)*Heaviside(z, 0)/K for mse on relu"""
     return 2*(a - y)*numpy.heaviside(z, 0)/K
 
 
 def delta_mse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for mse on identity"""
+    """output error δ = dC/dz = 2*(a - y)/K for mse on identity"""
     return 2*(a - y)/K
 
 
 def cross_entropy(z: Any, a: Any, y: Any, K: Any) -> Any:
     """one unit's term of -y*log(a) - (1 - y)*log(1 - a)"""
-    return -y*z + numpy.logaddexp(0, z)
+    return y*numpy.maximum(0, -z) + (1 - y)*numpy.maximum(0, z) + numpy.log1p(numpy.exp(-abs(z)))
 
 
 def cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """dC/da for cross_entropy"""
-    return (a - y)/(a*(1 - a))
+    """dC/da = (a - y)/(a*(1 - a)) for cross_entropy"""
+    x0 = 1 + numpy.exp(-z)
+    x1 = numpy.exp(z) + 1
+    return numpy.where(numpy.equal(y, 1), -x0, numpy.where(numpy.equal(y, 0), x1, -x0*y + x1*(1 - y)))
 
 
 def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
-    """output error δ = dC/dz for cross_entropy on sigmoid"""
+    """output error δ = dC/dz = a - y for cross_entropy on sigmoid"""
     return a - y
 
 

@@ -12,10 +12,11 @@ Examples are columns: ``x`` has shape ``(n_0, m)`` for ``m`` examples, every ``z
 ``δˡ`` has shape ``(n_l, m)``, and BP3/BP4 sum over examples by the matrix product itself.
 
 These matrix rules are written by hand, here and only here.  They take their elementwise kernels
-(f, f', δᴸ, ∂C/∂aᴸ) as arguments and use only ``@``, ``.T``, ``*`` and sums, so they run unchanged
-on float arrays (``network.py``), on object arrays of SymPy symbols (``symbolic/proofs.py`` proves
-them that way, on the code that runs) and on the dependency-tracing arrays of
-``worked/dependencies.py``.  The elementwise kernels are generated (``_generated.py``).
+(f, f' as a function of z, δᴸ, ∂C/∂aᴸ) as arguments and use only ``@``, ``.T``, ``*`` and sums,
+so they run unchanged on float arrays (``network.py``), on object arrays of SymPy symbols
+(``symbolic/proofs.py`` proves them that way, on the code that runs) and on the
+dependency-tracing arrays of ``worked/dependencies.py``.  The elementwise kernels are
+generated (``_generated.py``).
 
 Indexing: Python lists are 0-based and the math's layers 1..L, so ``W[l-1]`` is ``Wˡ`` (likewise
 ``b``, ``z``, ``delta``), while ``a[l]`` is ``aˡ`` with ``a[0] = x``.  Nothing here checks its
@@ -65,17 +66,17 @@ def output_error(
 
     δᴸ is the closed form of ∂C/∂zᴸ, finite even where ∂C/∂aᴸ is not (a saturated cross-entropy).
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # ±inf past |z| ≈ 709
         dC_da = hook("dC_da", L, dC_da_out(z_L, a_L, y))
     return hook("delta", L, delta_out(z_L, a_L, y)), dC_da
 
 
 def hidden_error(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array, hook: Hook, l: int
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int
 ) -> tuple[Array, Array]:
-    """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹`` and ``δˡ⁺¹``."""
+    """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹``, ``δˡ⁺¹`` and f'(zˡ)."""
     dC_da = hook("dC_da", l, W_next.T @ delta_next)
-    return hook("delta", l, dC_da * fprime(z, a)), dC_da
+    return hook("delta", l, dC_da * fprime(z)), dC_da
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def backward(
     delta: list[Array] = [d]
     dC_da: list[Array | None] = [g]
     for l in range(L - 1, 0, -1):
-        d, g = hidden_error(W[l], delta[0], fprime[l - 1], z[l - 1], a[l], hook, l)
+        d, g = hidden_error(W[l], delta[0], fprime[l - 1], z[l - 1], hook, l)
         delta.insert(0, d)
         dC_da.insert(0, g)
     dC_da.insert(0, W[0].T @ delta[0] if wrt_input else None)

@@ -4,7 +4,10 @@ The "checked oracle" use of the package: give :func:`check_gradients` a network,
 gradient (a function of the parameters, or the arrays it returned) and get a :class:`Report`:
 pass/fail, the largest absolute and relative errors, and the worst parameter by name and index.
 The oracle's own gradient is backpropagation through proven, generated rules; finite differences
-(:func:`finite_differences`) are an independent second opinion that needs no derivative at all.
+are an independent second opinion that needs no derivative at all: every entry
+(:func:`finite_differences`, two cost evaluations per parameter), or a randomized check along a
+few random directions and at a few sampled entries (:func:`sampled_check`, in time independent of
+the number of parameters).
 
 Parameter names are those of :meth:`backprop_ref.Network.parameters`: ``"W1"``, ``"b1"``, ``"W2"``, ...
 """
@@ -19,7 +22,7 @@ import numpy as np
 
 from backprop_ref.core import Array
 from backprop_ref.errors import InputError
-from backprop_ref.network import Network
+from backprop_ref.network import Batch, Network
 from backprop_ref.validation import as_array, number
 
 GradientFunction = Callable[[dict[str, Array], Array, Array], Mapping[str, Any]]
@@ -96,16 +99,34 @@ class Report:
         )
 
 
+def _yours(net: Network, data: Batch, gradient: object) -> dict[str, Array]:
+    """The gradient to check as checked arrays keyed like the parameters (calling it if a function)."""
+    params = net.parameters()
+    if not isinstance(gradient, Mapping) and not callable(gradient):
+        raise InputError("gradient", "a function gradient(params, x, y) or the dict it returned", gradient)
+    given = (
+        gradient
+        if isinstance(gradient, Mapping)
+        else gradient({k: v.copy() for k, v in params.items()}, data.x.copy(), data.y.copy())
+    )
+    if not isinstance(given, Mapping) or set(given) != set(params):
+        keys = sorted(map(str, given)) if isinstance(given, Mapping) else given
+        raise InputError("gradient", f"a dict with exactly the keys {sorted(params)}", keys)
+    return {name: as_array(given[name], f"gradient[{name!r}]", ref.shape) for name, ref in params.items()}
+
+
 def check_gradients(
     net: Network,
     x: object,
     y: object,
-    gradient: GradientFunction | Mapping[str, Any],
+    gradient: GradientFunction | Mapping[str, Any] | None,
     *,
     rtol: float = 1e-6,
     atol: float = 1e-9,
-) -> Report:
-    """Compare your gradient of the network's cost with the oracle's.
+    against: str = "oracle",
+    seed: int = 0,
+) -> Report | SampledReport:
+    """Compare your gradient of the network's cost with the oracle's (or with finite differences).
 
     Parameters
     ----------
@@ -117,9 +138,18 @@ def check_gradients(
     gradient
         Either your gradient function, called as ``gradient(params, x, y)`` with ``params`` the
         dict of :meth:`backprop_ref.Network.parameters` (copies), or the dict it returned; either way a dict
-        from every parameter name to an array of that parameter's shape.
+        from every parameter name to an array of that parameter's shape.  With
+        ``against="finite_differences"``, None checks the oracle's own gradient.
     rtol, atol
-        Tolerances of the pass test.
+        Tolerances of the pass test (entry by entry against the oracle; for
+        ``"finite_differences"`` see :func:`sampled_check`, which uses ``rtol`` only).
+    against
+        ``"oracle"``: every entry against backpropagation through the proven rules (a
+        :class:`Report`); ``"finite_differences"``: a randomized finite-difference check that uses
+        no derivative at all, in time independent of the number of parameters (a
+        :class:`SampledReport`, see :func:`sampled_check`).
+    seed
+        The random directions and coordinates of ``"finite_differences"``.
 
     Examples
     --------
@@ -136,27 +166,23 @@ def check_gradients(
     True
     >>> print(check_gradients(net, x, y, lambda p, x, y: {**mine(p, x, y), "b1": np.zeros((1, 1))}))
     FAIL: ... worst b1[0, 0]: yours 0, oracle -0.1280443...
+    >>> check_gradients(net, x, y, mine, against="finite_differences").passed
+    True
     """
     rtol = number(rtol, "rtol", minimum=0.0, inclusive=True)
     atol = number(atol, "atol", minimum=0.0, inclusive=True)
+    if against not in ("oracle", "finite_differences"):
+        raise InputError("against", "one of 'oracle', 'finite_differences'", against)
     data = net.batch(x, y)
-    params = net.parameters()
-    if not isinstance(gradient, Mapping) and not callable(gradient):
-        raise InputError("gradient", "a function gradient(params, x, y) or the dict it returned", gradient)
-    given = (
-        gradient
-        if isinstance(gradient, Mapping)
-        else gradient({k: v.copy() for k, v in params.items()}, data.x.copy(), data.y.copy())
-    )
-    if not isinstance(given, Mapping) or set(given) != set(params):
-        keys = sorted(map(str, given)) if isinstance(given, Mapping) else given
-        raise InputError("gradient", f"a dict with exactly the keys {sorted(params)}", keys)
+    if against == "finite_differences":
+        return sampled_check(net, data, None, gradient, rtol=rtol, seed=seed)
+    given = _yours(net, data, gradient)
     oracle = net.gradient(data).by_name()
     worst: tuple[float, str, tuple[int, ...], float, float] = (-1.0, "", (), 0.0, 0.0)
     max_abs = max_rel = 0.0
     passed = True
     for name, ref in oracle.items():
-        mine = as_array(given[name], f"gradient[{name!r}]", ref.shape)
+        mine = given[name]
         err = np.abs(mine - ref)
         passed &= bool(np.all(err <= atol + rtol * np.abs(ref)))
         scale = np.maximum(np.abs(ref), atol)
@@ -167,3 +193,151 @@ def check_gradients(
         if rel[i] > worst[0]:
             worst = (float(rel[i]), name, tuple(int(k) for k in i), float(mine[i]), float(ref[i]))
     return Report(passed, max_abs, max_rel, (worst[1], worst[2]), worst[3], worst[4], rtol, atol)
+
+
+# --- a randomized finite-difference check, in time independent of the number of parameters -------
+
+
+@dataclass(frozen=True)
+class SampledReport:
+    """A gradient against central differences along random directions and at sampled entries.
+
+    ``direction_error`` is the largest ``|D_v − gᵀv| / ‖g‖`` over the random unit directions v
+    (D_v the central difference of J along v); ``worst`` names the sampled entry whose
+    difference quotient is farthest from the gradient, relative to ``‖g‖`` as well.
+    """
+
+    passed: bool
+    directions: int
+    direction_error: float
+    coordinates: int
+    coordinate_error: float
+    worst: tuple[str, tuple[int, ...]]
+    yours: float
+    finite_difference: float
+    tolerance: float
+    gradient_norm: float
+    parameters: int
+
+    def miss_probability(self, error_norm: float) -> float:
+        """An upper bound on the chance that every direction misses a gradient error of this norm.
+
+        Along a uniformly random unit direction v in P dimensions, eᵀv is close to
+        ‖e‖·Z/√P with Z standard normal, so one direction hides e when |Z| ≤ t·√P/‖e‖ for the
+        tolerance t; that has probability at most 2·t·√P/(‖e‖·√(2π)) (the density of Z is at most
+        1/√(2π)).  Independent directions multiply.  Errors in few entries are also looked for
+        entry by entry, which this bound does not count.
+        """
+        tolerance = self.tolerance * self.gradient_norm
+        width = tolerance * np.sqrt(self.parameters) / max(error_norm, np.finfo(float).tiny)
+        return float(min(1.0, 2 * width / np.sqrt(2 * np.pi)) ** self.directions)
+
+    def __str__(self) -> str:
+        name, index = self.worst
+        verdict = "PASS" if self.passed else "FAIL"
+        return (
+            f"{verdict}: {self.directions} random directions, worst |D_v - g.v|/|g| = "
+            f"{self.direction_error:.3g}; {self.coordinates} sampled entries, worst {name}{list(index)}: "
+            f"yours {self.yours:.10g}, finite difference {self.finite_difference:.10g} "
+            f"(tolerance {self.tolerance:.3g} of |g|)"
+        )
+
+
+def sampled_check(
+    net: Network,
+    x: object,
+    y: object = None,
+    gradient: GradientFunction | Mapping[str, Any] | None = None,
+    *,
+    directions: int = 8,
+    coordinates: int = 16,
+    rtol: float = 1e-6,
+    seed: int = 0,
+) -> SampledReport:
+    """Check a gradient (the oracle's own by default) against finite differences, at random.
+
+    Two cost evaluations per random unit direction v give the central difference
+    D_v = (J(θ + hv) − J(θ − hv)) / 2h, which must equal gᵀv; two per sampled entry give that
+    entry's partial derivative, and the worst is named.  Nothing here uses a derivative, so the
+    check is independent of backpropagation; it costs ``2·(directions + coordinates)`` forward
+    passes whatever the number of parameters.
+
+    The step is h = 1e-5·max(1, max|θ|); a direction passes when
+    ``|D_v − gᵀv| ≤ rtol·‖g‖ + 20·ε·|J|/h`` (ε the float64 epsilon: the rounding of two costs
+    divided by 2h), and so does an entry.  :meth:`SampledReport.miss_probability` bounds the
+    chance that an error of a given size slips past every direction.
+
+    Examples
+    --------
+    >>> net = Network(W=[[[0.3, -0.2]], [[1.5]]], b=[[0.1], [0.0]], activations=["tanh", "sigmoid"])
+    >>> report = sampled_check(net, [[0.5], [1.5]], [[1.0]])
+    >>> report.passed, report.directions, report.coordinates   # every one of the 5 entries sampled
+    (True, 8, 5)
+    """
+    directions = _count(directions, "directions")
+    coordinates = _count(coordinates, "coordinates")
+    rtol = number(rtol, "rtol", minimum=0.0, inclusive=True)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError("seed", "a whole number ≥ 0", seed)
+    data = net.batch(x, y)
+    g = net.gradient(data).by_name() if gradient is None else _yours(net, data, gradient)
+    names = list(g)
+    sizes = [g[n].size for n in names]
+    flat_g = np.concatenate([g[n].ravel() for n in names])
+    theta = np.concatenate([p.ravel() for p in net.parameters().values()])
+    h = 1e-5 * max(1.0, float(np.max(np.abs(theta))))
+    J = net.cost_of(data)
+    norm = float(np.linalg.norm(flat_g))
+    slack = 20 * np.finfo(np.float64).eps * abs(J) / h
+    tolerance = rtol * norm + slack
+
+    def cost_at(flat: Array) -> float:
+        pieces = np.split(flat, np.cumsum(sizes)[:-1])
+        params = {n: piece.reshape(g[n].shape) for n, piece in zip(names, pieces, strict=True)}
+        L = len(net.W)
+        moved = net.with_arrays(
+            [params[f"W{l}"] for l in range(1, L + 1)], [params[f"b{l}"] for l in range(1, L + 1)]
+        )
+        return moved.cost_of(data)
+
+    def difference(v: Array) -> float:
+        return (cost_at(theta + h * v) - cost_at(theta - h * v)) / (2 * h)
+
+    rng = np.random.default_rng(seed)
+    worst_direction = 0.0
+    for _ in range(directions):
+        v = rng.standard_normal(theta.size)
+        v /= np.linalg.norm(v)
+        worst_direction = max(worst_direction, abs(difference(v) - float(flat_g @ v)))
+    picked = rng.choice(theta.size, size=min(coordinates, theta.size), replace=False)
+    worst_entry, worst_at, worst_fd = -1.0, 0, 0.0
+    for i in picked:
+        e = np.zeros(theta.size)
+        e[i] = 1.0
+        fd = difference(e)
+        if abs(fd - flat_g[i]) > worst_entry:
+            worst_entry, worst_at, worst_fd = abs(fd - flat_g[i]), int(i), fd
+    where = int(np.searchsorted(np.cumsum(sizes), worst_at, side="right"))
+    offset = worst_at - (int(np.cumsum(sizes)[where - 1]) if where else 0)
+    index = tuple(int(k) for k in np.unravel_index(offset, g[names[where]].shape))
+    scale = max(norm, np.finfo(float).tiny)
+    passed = bool(worst_direction <= tolerance and worst_entry <= tolerance)
+    return SampledReport(
+        passed,
+        directions,
+        worst_direction / scale,
+        len(picked),
+        worst_entry / scale,
+        (names[where], index),
+        float(flat_g[worst_at]),
+        worst_fd,
+        tolerance / scale,
+        norm,
+        int(theta.size),
+    )
+
+
+def _count(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(field, "a whole number ≥ 1", value)
+    return int(value)

@@ -33,11 +33,11 @@ l2_gradient: Callable[[Array, float, int], Array] = _generated.l2_gradient
 
 @dataclass(frozen=True)
 class ActivationKernels:
-    """``f(z)`` and ``f'(z, a)`` of one activation."""
+    """``f(z)`` and ``f'(z)`` of one activation."""
 
     name: str
     f: Callable[[Array], Array]
-    fprime: Callable[[Array, Array], Array]
+    fprime: Callable[[Array], Array]
 
 
 @dataclass(frozen=True)

@@ -308,7 +308,7 @@ class Network:
         (:func:`backprop_ref.training.step`) passes the already updated Wˡ⁺¹.
         """
         fprime = self._kernels[0][l - 1].fprime
-        return core.hidden_error(W_next, delta_next, fprime, fw.z[l - 1], fw.a[l], hook, l)
+        return core.hidden_error(W_next, delta_next, fprime, fw.z[l - 1], hook, l)
 
     def layer_gradient(self, l: int, delta: Array, a_prev: Array) -> tuple[Array, Array]:
         """``(∂J/∂Wˡ, ∂J/∂bˡ)`` from δˡ and aˡ⁻¹: reduced over examples, with the L2 term on W."""

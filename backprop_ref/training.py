@@ -53,8 +53,8 @@ def _updated(net: Network, grads: Gradients, eta: float, keep: set[str]) -> Netw
     """The network after θ ← θ − η·∂J/∂θ for every parameter not in ``keep``."""
     new: dict[str, Array] = {}
     for (name, value), grad in zip(net.parameters().items(), grads.by_name().values(), strict=True):
-        new[name] = value if name in keep else value - eta * grad
-        with np.errstate(invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+            new[name] = value if name in keep else value - eta * grad
             finite = np.isfinite(new[name].sum())
         if not finite:
             shown = f"{eta:g}, which took {name} to inf or NaN in one step (the run diverged)"
@@ -210,7 +210,13 @@ def train(
                 net = _step(
                     net, Batch(data.x[:, idx], data.y[:, idx], data.in_unit_interval), eta, keep
                 ).after
-        costs.append(net.cost_of(data))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+            costs.append(net.cost_of(data))
+        if not np.isfinite(costs[-1]):
+            shown = f"{eta:g}, after which the cost is {costs[-1]} at epoch {epoch} (the run diverged)"
+            raise InputError(
+                "eta", "a learning rate small enough for the cost to stay finite", eta, shown=shown
+            )
         if progress is not None:
             progress(epoch, costs[-1])
     return Training(net, costs)

@@ -290,15 +290,15 @@ def test_direct_inputs_follow_the_structure_of_the_computation() -> None:
     assert inputs("z", 2, (1, 0)) == {"a[1][0]", "a[1][1]", "W[2][1,0]", "W[2][1,1]", "b[2][0]"}
     assert inputs("a", 2, (1, 0)) == {"z[2][1]"}
     assert inputs("cost") == {"a[2][0]", "a[2][1]"}
-    # ½-squared error on a sigmoid: δ² = (a² − y)·a²(1 − a²) and σ' = a(1 − a) read a, not z.
-    assert inputs("delta", 2, (1, 0)) == {"a[2][1]"}
+    # ½-squared error on a sigmoid: δ² = (a² − y)·σ'(z²), with σ' evaluated from z (accurately).
+    assert inputs("delta", 2, (1, 0)) == {"a[2][1]", "z[2][1]"}
     assert inputs("dC_da", 2, (1, 0)) == {"a[2][1]"}  # a − y
     assert inputs("delta", 1, (0, 0)) == {
         "W[2][0,0]",
         "W[2][1,0]",
         "delta[2][0]",
         "delta[2][1]",
-        "a[1][0]",
+        "z[1][0]",
     }
     assert inputs("dC_da", 1, (0, 0)) == {"W[2][0,0]", "W[2][1,0]", "delta[2][0]", "delta[2][1]"}
     assert inputs("dW", 1, (0, 1)) == {"delta[1][0]", "a[0][1]"}
@@ -418,3 +418,23 @@ def test_every_quantity_printed_to_twelve_decimals_is_reproduced(doc: dict[str, 
         for a in everything
     ]
     assert {f.verdict for f in audit(build(doc))} == {"reproduced"}
+
+
+def test_a_value_exactly_one_unit_in_the_last_place_away_still_matches() -> None:
+    # The bound is inclusive: printed "1" (no decimals) matches 2.0 and 0.0 (|1 − x| = 1 = 10⁰),
+    # and a hair further does not.
+    assert matches("1", 2.0)
+    assert matches("1", 0.0)
+    assert not matches("1", 2.0000000001)
+    assert matches("0.5", 0.75) is False  # 0.25 > 0.1
+
+
+def test_cost_after_several_steps_is_the_cost_after_the_last() -> None:
+    # One identity unit a = w·x, x = 1, y = 2, η = 0.1, w = 0.5, biases frozen: after k steps
+    # w_k = 2 − 1.5·0.9^k, so the cost ½(2 − w_k)² = ½(1.5·0.9^k)².
+    doc = one_unit(
+        "three steps", "identity", y=2.0, update_biases=False, steps=3, printed={"cost_after": "0.65"}
+    )
+    run = build(doc).run()
+    assert run.value(Address("cost_after")) == pytest.approx(0.5 * (1.5 * 0.9**3) ** 2, rel=1e-12)
+    assert run.costs == pytest.approx([0.5 * (1.5 * 0.9**k) ** 2 for k in range(4)], rel=1e-12)

@@ -238,3 +238,14 @@ def test_importing_the_package_or_the_command_line_loads_neither_sympy_nor_jsons
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_check_json_exits_1_when_a_verdict_differs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "wrong.toml"
+    path.write_text(SHIPPED.replace('expected = "slip"', 'expected = "follows"', 1), encoding="utf-8")
+    assert main(["check", str(path), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["as_expected"] is False
+    assert [f["name"] for f in doc["findings"] if not f["as_expected"]] == ["net(o1)"]

@@ -90,3 +90,52 @@ def test_a_gradient_of_the_wrong_shape_is_rejected() -> None:
         match=r"^gradient\['W1'\]: expected a 3 x 2 array of numbers, got shape \(2, 3\)$",
     ):
         check_gradients(_net(), X, Y, g)
+
+
+def test_the_default_tolerance_is_a_relative_1e_6() -> None:
+    # A gradient off by a relative 1e-5 everywhere fails by default (rtol 1e-6) and passes at 1e-4.
+    net = Network(W=[[[0.3, -0.2]]], b=[[0.1]], activations=["sigmoid"], cost="half_sse")
+    x, y = np.array([[0.5], [1.5]]), np.array([[1.0]])
+    oracle = oracle_gradients(net, x, y)
+    off = {name: value * (1 + 1e-5) for name, value in oracle.items()}
+    assert not check_gradients(net, x, y, off).passed
+    assert check_gradients(net, x, y, off, rtol=1e-4).passed
+    slightly = {name: value * (1 + 1e-7) for name, value in oracle.items()}
+    assert check_gradients(net, x, y, slightly).passed
+
+
+def test_the_sampled_check_passes_the_oracle_and_catches_one_wrong_entry() -> None:
+    from backprop_ref.gradcheck import sampled_check
+
+    rng = np.random.default_rng(3)
+    net = Network(
+        W=[rng.normal(size=(6, 4)), rng.normal(size=(5, 6)), rng.normal(size=(3, 5))],
+        b=[rng.normal(size=(6, 1)), rng.normal(size=(5, 1)), rng.normal(size=(3, 1))],
+        activations=["tanh", "sigmoid", "sigmoid"],
+        cost="cross_entropy",
+    )
+    x, y = rng.normal(size=(4, 20)), rng.uniform(size=(3, 20))
+    good = sampled_check(net, x, y)
+    assert good.passed, str(good)
+    assert good.direction_error < 1e-8
+    oracle = oracle_gradients(net, x, y)
+    broken = {**oracle, "W2": oracle["W2"].copy()}
+    broken["W2"][3, 1] += 0.05 * good.gradient_norm  # one entry off by 5 % of the whole gradient
+    bad = sampled_check(net, x, y, broken)
+    assert not bad.passed
+    assert bad.direction_error > 1e-4
+    assert bad.miss_probability(0.05 * good.gradient_norm) < 1e-12
+
+
+def test_the_sampled_check_names_the_worst_sampled_entry() -> None:
+    from backprop_ref.gradcheck import sampled_check
+
+    net = Network(W=[[[0.3, -0.2]], [[1.5]]], b=[[0.1], [0.0]], activations=["tanh", "sigmoid"])
+    x, y = [[0.5], [1.5]], [[1.0]]
+    oracle = oracle_gradients(net, x, y)
+    wrong = {**oracle, "b2": oracle["b2"] + 1.0}
+    report = sampled_check(net, x, y, wrong)  # 5 parameters: every entry is sampled
+    assert report.coordinates == 5
+    assert report.worst == ("b2", (0, 0))
+    assert report.finite_difference == pytest.approx(float(oracle["b2"][0, 0]), abs=1e-8)
+    assert not report.passed

@@ -64,7 +64,7 @@ def test_backward_pass_is_proven_on_a_symbolic_network(sizes: tuple[int, ...], e
 
 
 def without_fprime(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array, hook: Hook, l: int
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int
 ) -> tuple[Array, Array]:
     """BP2 with the f'(zˡ) factor forgotten: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹."""
     dC_da = W_next.T @ delta_next
@@ -72,11 +72,11 @@ def without_fprime(
 
 
 def untransposed(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, a: Array, hook: Hook, l: int
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int
 ) -> tuple[Array, Array]:
     """BP2 with Wˡ⁺¹ where (Wˡ⁺¹)ᵀ belongs (shapes agree only for a square Wˡ⁺¹)."""
     dC_da = W_next @ delta_next
-    return dC_da * fprime(z, a), dC_da
+    return dC_da * fprime(z), dC_da
 
 
 def test_network_proof_fails_without_the_fprime_factor(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,6 +59,14 @@ class _Printer(NumPyPrinter):
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         return "numpy.heaviside({}, {})".format(*(self._print(arg) for arg in expr.args))
 
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        """Nested ``numpy.where``, the last case (condition True) innermost."""
+        (last, _), *earlier = reversed(expr.args)
+        text: str = self._print(last)
+        for value, condition in earlier:
+            text = f"numpy.where({self._print(condition)}, {self._print(value)}, {text})"
+        return text
+
 
 def function_source(name: str, args: tuple[sp.Symbol, ...], expr: sp.Expr, doc: str) -> str:
     """The source of one generated function ``name(*args)`` returning ``expr`` elementwise."""
@@ -89,13 +97,15 @@ def generated_source() -> str:
     ]
     for f in ACTIVATIONS.values():
         parts.append(function_source(f.name, (z,), f.stable, f"a = {f.definition}"))
-        parts.append(function_source(f"{f.name}_prime", (z, a), f.derivative, f"f'(z) for {f.name}"))
+        doc = f"f'(z) = {f.derivative} for {f.name}"
+        parts.append(function_source(f"{f.name}_prime", (z,), f.stable_derivative, doc))
     cost_args = (z, a, y, K)
     for c in COSTS.values():
         parts.append(function_source(c.name, cost_args, c.stable, f"one unit's term of {c.definition}"))
-        parts.append(function_source(f"{c.name}_gradient", cost_args, c.gradient, f"dC/da for {c.name}"))
-        for act, delta in c.delta.items():
-            doc = f"output error δ = dC/dz for {c.name} on {act}"
+        doc = f"dC/da = {c.gradient} for {c.name}"
+        parts.append(function_source(f"{c.name}_gradient", cost_args, c.stable_gradient, doc))
+        for act, delta in c.stable_delta.items():
+            doc = f"output error δ = dC/dz = {c.delta[act]} for {c.name} on {act}"
             parts.append(function_source(f"delta_{c.name}_{act}", cost_args, delta, doc))
     l2_args = (theta, lmbda, m)
     parts.append(function_source("l2_penalty", l2_args, L2_PENALTY, "one weight's L2 penalty"))

@@ -51,27 +51,54 @@ class Proof:
 
 def _vanishes(expr: sp.Expr) -> bool:
     """True when SymPy simplifies ``expr`` to zero (trying the exponential form as well)."""
-    expr = expr.rewrite(sp.log)  # logaddexp(0, z) -> log(1 + exp(z))
+    expr = expr.rewrite(sp.log)  # log1p(u) -> log(1 + u)
     return any(sp.simplify(form) == 0 for form in (expr, expr.rewrite(sp.exp)))
 
 
-def _prove(name: str, derived: sp.Expr, closed: sp.Expr) -> Proof:
-    """Prove ``derived == closed`` for all real z, or else on each side of z = 0 separately."""
+def _on_sides(derived: sp.Expr, closed: sp.Expr) -> tuple[bool, str]:
+    """Whether ``derived == closed`` for every real z, and the domain it was shown on.
+
+    Tried at once for all z; failing that, on z > 0 and on z < 0 (where Abs, Max and a
+    Piecewise on the sign of z resolve), and at z = 0 itself: a form that holds on both sides
+    and at 0 holds everywhere; one that fails only at 0 has a kink there.
+    """
     if _vanishes(derived - closed):
-        return Proof(name, derived, closed, True)
+        return True, "all real z"
     sides = (sp.Symbol("z", positive=True), sp.Symbol("z", negative=True))
-    holds = all(_vanishes((derived - closed).subs(z, side)) for side in sides)
-    return Proof(name, derived, closed, holds, domain="z > 0 and z < 0 (z = 0 is a kink)")
+    if not all(_vanishes((derived - closed).subs(z, side)) for side in sides):
+        return False, "z > 0 and z < 0"
+    at_zero = (derived - closed).subs(z, 0)
+    if at_zero.has(sp.nan, sp.zoo) or not _vanishes(at_zero):
+        return True, "z > 0 and z < 0 (z = 0 is a kink)"
+    return True, "all real z (z > 0, z < 0 and z = 0 shown separately)"
 
 
-def prove_activation_derivative(name: str) -> Proof:
-    """f'(z) from ``sympy.diff`` equals the closed form in ``z`` and ``a = f(z)``."""
+def _prove(name: str, derived: sp.Expr, closed: sp.Expr) -> Proof:
+    """Prove ``derived == closed`` for all real z (see :func:`_on_sides`).
+
+    A closed form that is a Piecewise on the target y (``Eq(y, 1)``, ``Eq(y, 0)``, otherwise) is
+    proven case by case, with y set to the case's value.
+    """
+    if isinstance(closed, sp.Piecewise) and any(isinstance(c, sp.Eq) for _, c in closed.args):
+        results = []
+        for expr, cond in closed.args:
+            at = dict([cond.args]) if isinstance(cond, sp.Eq) else {}
+            results.append(_on_sides(derived.subs(at), expr.subs(at)))
+        holds = all(h for h, _ in results)
+        return Proof(name, derived, closed, holds, domain=f"{results[-1][1]}, for each case of y")
+    holds, domain = _on_sides(derived, closed)
+    return Proof(name, derived, closed, holds, domain)
+
+
+def prove_activation_derivative(name: str, *, stable: bool = False) -> Proof:
+    """f'(z) from ``sympy.diff`` equals the closed form (in ``z`` and ``a = f(z)``).
+
+    With ``stable``, the form the code evaluates (in z alone) instead of the one articles write.
+    """
     f = ACTIVATIONS[name]
-    return _prove(
-        f"{name}'",
-        sp.diff(f.definition, z),
-        f.derivative.subs(a, f.definition),
-    )
+    closed = f.stable_derivative if stable else f.derivative
+    label = f"{name}' (stable form)" if stable else f"{name}'"
+    return _prove(label, sp.diff(f.definition, z), closed.subs(a, f.definition))
 
 
 def prove_activation_stable(name: str) -> Proof:
@@ -86,9 +113,19 @@ def _on_output(activation: str, expr: sp.Expr) -> sp.Expr:
 
 
 def prove_cost_gradient(cost: str) -> Proof:
-    """dC/da from ``sympy.diff`` equals the closed form the code uses."""
+    """dC/da from ``sympy.diff`` equals the closed form articles write, for any a."""
     c = COSTS[cost]
     return _prove(f"d{cost}/da", sp.diff(c.definition, a), c.gradient)
+
+
+def prove_cost_stable_gradient(cost: str, activation: str) -> Proof:
+    """dC/da equals the form the code evaluates, at a = f(z) for an output activation f."""
+    c = COSTS[cost]
+    return _prove(
+        f"d{cost}/da on {activation} (stable form)",
+        _on_output(activation, sp.diff(c.definition, a)),
+        _on_output(activation, c.stable_gradient),
+    )
 
 
 def prove_cost_stable(cost: str, activation: str) -> Proof:
@@ -101,13 +138,17 @@ def prove_cost_stable(cost: str, activation: str) -> Proof:
     )
 
 
-def prove_output_delta(cost: str, activation: str) -> Proof:
-    """The output error δ = dC/dz, from ``sympy.diff`` through a = f(z), equals its closed form."""
+def prove_output_delta(cost: str, activation: str, *, stable: bool = False) -> Proof:
+    """The output error δ = dC/dz, from ``sympy.diff`` through a = f(z), equals its closed form.
+
+    With ``stable``, the form the code evaluates instead of the one articles write.
+    """
     c = COSTS[cost]
+    closed = (c.stable_delta if stable else c.delta)[activation]
     return _prove(
-        f"δ_L for {cost} on {activation}",
+        f"δ_L for {cost} on {activation}" + (" (stable form)" if stable else ""),
         sp.diff(_on_output(activation, c.definition), z),
-        _on_output(activation, c.delta[activation]),
+        _on_output(activation, closed),
     )
 
 
@@ -117,14 +158,26 @@ def prove_l2_gradient() -> Proof:
 
 
 def elementwise_proofs() -> list[Proof]:
-    """Every elementwise proof: activations, costs, every (cost, output activation) pair, L2."""
+    """Every elementwise proof: activations, costs, every (cost, output activation) pair, L2.
+
+    Both the forms the articles write and the forms the code evaluates are proven.
+    """
     proofs = [prove_l2_gradient()]
     for name in ACTIVATIONS:
-        proofs += [prove_activation_derivative(name), prove_activation_stable(name)]
+        proofs += [
+            prove_activation_derivative(name),
+            prove_activation_derivative(name, stable=True),
+            prove_activation_stable(name),
+        ]
     for cost, c in COSTS.items():
         proofs.append(prove_cost_gradient(cost))
         for activation in c.delta:
-            proofs += [prove_cost_stable(cost, activation), prove_output_delta(cost, activation)]
+            proofs += [
+                prove_cost_stable(cost, activation),
+                prove_cost_stable_gradient(cost, activation),
+                prove_output_delta(cost, activation),
+                prove_output_delta(cost, activation, stable=True),
+            ]
     return proofs
 
 
@@ -205,7 +258,7 @@ def prove_network_rules(sizes: Sequence[int], examples: int = 1) -> NetworkProof
     f = [sp.Function(f"f_{l}") for l in range(1, len(sizes))]
     C = sp.Function("C")
     fs = [_elementwise(f_l) for f_l in f]
-    fprimes = [_elementwise(lambda z_, a_, f_l=f_l: _derivative(f_l, z_)) for f_l in f]
+    fprimes = [_elementwise(lambda z_, f_l=f_l: _derivative(f_l, z_)) for f_l in f]
     dC_da_out = _elementwise(lambda z_, a_, y_: _derivative(C, a_, y_))
     delta_out = _elementwise(lambda z_, a_, y_: _derivative(C, a_, y_) * _derivative(f[-1], z_))
 
@@ -252,7 +305,7 @@ def prove_layer_rules(n_in: int, n_out: int, layer: int = 1) -> NetworkProof:
     f = type(f"f_{layer}", (sp.Function,), {"fdiff": lambda self, argindex=1: f_prime(self.args[0])})
 
     zs, acts = core.forward([W], [b], a_prev, [_elementwise(f)])
-    fprime = _elementwise(lambda z_, a_: f_prime(z_))
+    fprime = _elementwise(f_prime)
     delta = _elementwise(lambda z_, a_, g_: g_ * f_prime(z_))
     upstream = _elementwise(lambda z_, a_, g_: g_)
     back = core.backward([W], zs, acts, g, [fprime], delta, upstream, wrt_input=True)

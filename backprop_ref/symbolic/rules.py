@@ -3,10 +3,12 @@
 Each activation ``f`` and each cost ``C`` is written three ways:
 
 * ``definition`` -- the formula as the articles write it (``1/(1 + exp(-z))``);
-* ``stable`` -- an equal form that floating point evaluates without overflow or ``log(0)``
-  (``(1 + tanh(z/2))/2``); ``proofs.py`` proves ``definition == stable``;
-* a closed-form derivative (``a*(1 - a)`` for the sigmoid) that ``proofs.py`` proves equal to
-  ``sympy.diff`` of the definition.
+* ``stable`` -- an equal form that floating point evaluates to a few units in the last place,
+  without overflow or ``log(0)`` (for the sigmoid, 1/(1 + e⁻ᶻ) for z ≥ 0 and eᶻ/(1 + eᶻ) below);
+  ``proofs.py`` proves ``definition == stable``, on each side of z = 0 and at 0;
+* a closed-form derivative as the articles write it (``a*(1 - a)`` for the sigmoid), and an equal
+  ``stable`` one in z that the code evaluates; ``proofs.py`` proves both equal to ``sympy.diff``
+  of the definition.
 
 ``codegen.py`` prints the stable forms and closed-form derivatives into ``backprop_ref/_generated.py``,
 the NumPy code that actually runs, together with the lists of names defined here: this module is
@@ -24,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.codegen.numpy_nodes import logaddexp
+from sympy.codegen.cfunctions import log1p
 
 z, a, y = sp.symbols("z a y", real=True)
 K = sp.Symbol("K", positive=True, integer=True)
@@ -32,29 +34,45 @@ theta, lmbda = sp.symbols("theta lambda", real=True)
 m = sp.Symbol("m", positive=True, integer=True)
 
 
+#: e^(-|z|), in (0, 1]: the accurate forms below are written in it, so that no exponential overflows
+#: and no two nearly equal numbers are subtracted, on either side of z = 0.
+t = sp.exp(-sp.Abs(z))
+
+
 @dataclass(frozen=True)
 class ActivationRule:
-    """An activation ``a = f(z)`` and its derivative in closed form (in ``z`` and ``a``)."""
+    """An activation ``a = f(z)``: as written, as evaluated, and its derivative both ways.
+
+    ``derivative`` is the closed form the articles write (in ``z`` and ``a``, such as a(1 − a));
+    ``stable_derivative`` an equal form in ``z`` alone that floating point evaluates to a few
+    units in the last place wherever the result is a normal number (a(1 − a) is 0 once a rounds
+    to 1, at z ≈ 37, where the derivative is still 1e-16).
+    """
 
     name: str
     definition: sp.Expr
     stable: sp.Expr
     derivative: sp.Expr
+    stable_derivative: sp.Expr
 
 
 @dataclass(frozen=True)
 class CostRule:
     """A per-example cost, written as one output unit's term (the cost sums terms over units).
 
-    ``gradient`` is the closed form of ``dC/da`` for one unit; ``delta`` maps each output
-    activation the cost accepts to the closed form of the output error ``δ = dC/dz``.
+    ``gradient`` is the closed form of ``dC/da`` for one unit and ``delta`` maps each output
+    activation the cost accepts to the closed form of the output error ``δ = dC/dz``, both as
+    the articles write them; ``stable_gradient`` and ``stable_delta`` are the equal forms the
+    code evaluates (in z where a form in a would lose the digits that matter).
     """
 
     name: str
     definition: sp.Expr
     stable: sp.Expr
     gradient: sp.Expr
+    stable_gradient: sp.Expr
     delta: dict[str, sp.Expr]
+    stable_delta: dict[str, sp.Expr]
     #: Targets must lie in [0, 1] (a probability), as cross-entropy's logarithms require.
     unit_interval_targets: bool = False
 
@@ -62,11 +80,19 @@ class CostRule:
 ACTIVATIONS: dict[str, ActivationRule] = {
     act.name: act
     for act in (
-        ActivationRule("sigmoid", 1 / (1 + sp.exp(-z)), (1 + sp.tanh(z / 2)) / 2, a * (1 - a)),
-        ActivationRule("tanh", sp.tanh(z), sp.tanh(z), 1 - a**2),
+        # σ = 1/(1 + e^-z) for z ≥ 0 and e^z/(1 + e^z) for z < 0; σ' = σ(z)σ(-z) = t/(1 + t)².
+        ActivationRule(
+            "sigmoid",
+            1 / (1 + sp.exp(-z)),
+            sp.Piecewise((1, z >= 0), (t, True)) / (1 + t),
+            a * (1 - a),
+            t / (1 + t) ** 2,
+        ),
+        # tanh' = 1 - tanh² = 1/cosh² = 4e^(-2|z|)/(1 + e^(-2|z|))².
+        ActivationRule("tanh", sp.tanh(z), sp.tanh(z), 1 - a**2, 4 * t**2 / (1 + t**2) ** 2),
         # ReLU's derivative is undefined at z = 0; the code takes 0 there (Heaviside(0) = 0).
-        ActivationRule("relu", sp.Max(0, z), sp.Max(0, z), sp.Heaviside(z, 0)),
-        ActivationRule("identity", z, z, sp.Integer(1)),
+        ActivationRule("relu", sp.Max(0, z), sp.Max(0, z), sp.Heaviside(z, 0), sp.Heaviside(z, 0)),
+        ActivationRule("identity", z, z, sp.Integer(1), sp.Integer(1)),
     )
 }
 
@@ -79,7 +105,9 @@ def _squared(name: str, scale: sp.Expr) -> CostRule:
         scale * (y - a) ** 2,
         scale * (y - a) ** 2,
         gradient,
+        gradient,
         {act.name: gradient * act.derivative for act in ACTIVATIONS.values()},
+        {act.name: gradient * act.stable_derivative for act in ACTIVATIONS.values()},
     )
 
 
@@ -93,12 +121,21 @@ COSTS: dict[str, CostRule] = {
         # (1/K)·Σ(y − a)²: the mean over output units (the mean over examples is a convention).
         _squared("mse", 1 / K),
         # Binary cross-entropy on sigmoid outputs (seed 000).  Written in z it needs no log(0):
-        # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = log(1 + e^z) - y·z.
+        # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = y·softplus(-z) + (1 - y)·softplus(z), a sum of
+        # two terms ≥ 0 (no cancellation), with softplus(u) = max(u, 0) + log(1 + e^(-|u|)).
+        # dC/da = -y/a + (1 - y)/(1 - a) = -y(1 + e^-z) + (1 - y)(1 + e^z): a target of exactly
+        # 1 or 0 drops the other term, which would otherwise be 0·∞ once e^|z| overflows.
         CostRule(
             "cross_entropy",
             -y * sp.log(a) - (1 - y) * sp.log(1 - a),
-            logaddexp(0, z) - y * z,
+            log1p(t) + y * sp.Max(-z, 0) + (1 - y) * sp.Max(z, 0),
             (a - y) / (a * (1 - a)),
+            sp.Piecewise(
+                (-(1 + sp.exp(-z)), sp.Eq(y, 1)),
+                (1 + sp.exp(z), sp.Eq(y, 0)),
+                ((1 - y) * (1 + sp.exp(z)) - y * (1 + sp.exp(-z)), True),
+            ),
+            {"sigmoid": a - y},
             {"sigmoid": a - y},
             unit_interval_targets=True,
         ),

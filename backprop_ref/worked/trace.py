@@ -39,7 +39,7 @@ import numpy as np
 
 from backprop_ref.core import Array, Hook
 from backprop_ref.errors import InputError
-from backprop_ref.network import Network
+from backprop_ref.network import Batch, Network
 from backprop_ref.training import Step, step
 
 #: Kinds indexed by [unit, example]; by [row, column] of a weight matrix; by [unit] of a bias.
@@ -213,6 +213,26 @@ class Run:
         raise KeyError(str(address))
 
 
+def _steps(
+    net: Network, data: Batch, eta: float, steps: int, hook: Hook
+) -> tuple[Step, Network, list[Array]]:
+    """The first step (with ``hook``), the final network and the cost before and after each step."""
+    first = step(net, data, None, eta, hook=hook)
+    costs = [hook("cost", 0, net.stacked_cost(first.forward.z[-1], first.forward.a[-1], data.y, net.W))]
+    final = first.after
+    for _ in range(steps - 1):
+        costs.append(np.asarray(final.cost_of(data)))
+        final = step(final, data, None, eta).after
+    L = len(final.W)
+    final = final.with_arrays(
+        [hook("W_new", l, final.W[l - 1]) for l in range(1, L + 1)],
+        [hook("b_new", l, final.b[l - 1]) for l in range(1, L + 1)],
+    )
+    fw = final.forward(data)
+    costs.append(hook("cost_after", 0, final.stacked_cost(fw.z[-1], fw.a[-1], data.y, final.W)))
+    return first, final, costs
+
+
 def run(
     net: Network,
     x: object,
@@ -255,19 +275,8 @@ def run(
     elif overrides:
         raise InputError("overrides", "no overrides beside a hook (the hook replaces values)", overrides)
     data = net.batch(x, y)
-    first = step(net, data, None, eta, hook=hook)
-    costs = [hook("cost", 0, net.stacked_cost(first.forward.z[-1], first.forward.a[-1], data.y, net.W))]
-    final = first.after
-    for _ in range(steps - 1):
-        costs.append(np.asarray(final.cost_of(data)))
-        final = step(final, data, None, eta).after
-    L = len(final.W)
-    final = final.with_arrays(
-        [hook("W_new", l, final.W[l - 1]) for l in range(1, L + 1)],
-        [hook("b_new", l, final.b[l - 1]) for l in range(1, L + 1)],
-    )
-    fw = final.forward(data)
-    costs.append(hook("cost_after", 0, final.stacked_cost(fw.z[-1], fw.a[-1], data.y, final.W)))
+    with np.errstate(over="ignore", invalid="ignore"):  # a run that overflows is reported below
+        first, final, costs = _steps(net, data, eta, steps, hook)
     values = [float(c) for c in costs]
     if not math.isfinite(values[0]):
         shown = f"a cost of {values[0]} for the given parameters and data"

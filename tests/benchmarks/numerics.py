@@ -12,6 +12,8 @@ Contenders, timed interleaved (``harness.interleaved``):
   that one-off check is timed among the components;
 * ``plain`` -- the textbook NumPy code: σ = 1/(1 + exp(-z)), cost by logs, the four δ rules;
 * ``jax_jit`` / ``jax`` -- ``jax.value_and_grad`` of the same cost, with and without ``jit``;
+* ``sampled`` -- the randomized finite-difference check of the oracle's gradient
+  (``gradcheck.sampled_check``: 8 random directions and 16 sampled entries), timed apart;
 * ``bound`` -- only the five matrix products backpropagation cannot avoid (Wˡaˡ⁻¹ for both layers,
   (W²)ᵀδ², δ²(a¹)ᵀ and δ¹xᵀ): their FLOPs at the rate NumPy reaches on them in this run.
 
@@ -36,6 +38,7 @@ import harness
 import numpy as np
 
 from backprop_ref import Conventions, Network, kernels
+from backprop_ref.gradcheck import sampled_check
 
 SIZES = (400, 25, 10)
 M = 5000
@@ -215,6 +218,10 @@ def time_all(rounds: int, detail: bool) -> dict[str, Any]:
         assert worst <= AGREE, f"{name} differs from the oracle by {worst:.2e} (relative) > {AGREE}"
 
     timed: dict[str, Callable[[], object]] = {**contenders, "bound": products(params, x)}
+    net = network(params)
+    data = net.batch(x, y)
+    sampled = sampled_check(net, data)  # the oracle's gradient against finite differences
+    assert sampled.passed, str(sampled)
     runs = harness.interleaved(timed, rounds)
     bound = harness.summary(runs["bound"]["wall"])["median"]
     return {
@@ -226,6 +233,14 @@ def time_all(rounds: int, detail: bool) -> dict[str, Any]:
             + [("plain", "bound")]
         },
         "bound": {"flops": FLOPS, "seconds": bound, "gflops_per_s": FLOPS / bound / 1e9},
+        "sampled_check": {
+            "directions": sampled.directions,
+            "coordinates": sampled.coordinates,
+            "direction_error": sampled.direction_error,
+            "coordinate_error": sampled.coordinate_error,
+            "parameters": sampled.parameters,
+            "times": harness.summaries(harness.interleaved({"sampled": lambda: sampled_check(net, data)}, 5)),
+        },
         "env": {k: os.environ.get(k) for k in ONE_THREAD},
     } | (
         {

@@ -83,6 +83,17 @@ def numerics(t: Table, n: dict[str, Any]) -> None:
     t.row("  oracle's extra CPU ms per call", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
     check = parts["check x and y (Network.batch: once per data set, not per call)"]
     t.row("  input check, once per Batch (not per call), CPU ms", f"{check * 1e3:.1f}")
+    sampled = one["sampled_check"]
+    took = sampled["times"]["sampled"]["cpu"]
+    t.check(
+        f"randomized FD check, {sampled['parameters']:,} parameters",
+        f"{took['median']:.2f} s ({sampled['directions']} directions, {sampled['coordinates']} entries)",
+        sec(took["iqr"]),
+        took["median"],
+        sampled["times"]["sampled"]["wall"]["median"],
+        1.0,
+        "≤ 1 s",
+    )
     d = default["ratios"]["oracle/plain"]["wall"]
     t.row(
         "default threads: oracle wall, /plain",

@@ -1,0 +1,176 @@
+"""Every generated elementwise function against a 60-digit mpmath reference, in units in the last place.
+
+Each function is judged as a function of the float64 arguments it is given: the reference is the
+exact formula evaluated (by mpmath, at 60 digits) at those very floats.  Where the true result is
+a normal float64 the error must be at most 4 ulp (6 for δ of a squared error, a product of four
+rounded factors); where it is subnormal, at most one subnormal step (2⁻¹⁰⁷⁴ ≈ 4.9e-324).  The
+grids run through both tails: z from −745 (where σ is the smallest subnormal) to 745; tanh′ is
+judged where it is a normal float64, |z| ≤ 354.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mpmath
+import numpy as np
+import pytest
+
+from backprop_ref import _generated
+
+mpmath.mp.dps = 60
+TINY = np.finfo(np.float64).tiny  # the smallest normal float64
+SUBNORMAL_STEP = np.nextafter(0.0, 1.0)
+ULP_LIMIT = 4.0
+
+Reference = Callable[..., mpmath.mpf]
+
+
+def grid(lo: float, hi: float, n: int = 2001) -> np.ndarray:
+    """Evenly spaced z in [lo, hi], plus the region near 0 densely, the integers and ±tiny steps."""
+    dense = np.linspace(-4.0, 4.0, 401)
+    edges = np.array([0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e-8, -1e-8, 36.7, 37.0, 37.5, 38.0])
+    z = np.concatenate([np.linspace(lo, hi, n), dense, np.arange(np.ceil(lo), np.floor(hi) + 1), edges])
+    return np.unique(z[(z >= lo) & (z <= hi)])
+
+
+def ulp_errors(computed: np.ndarray, exact: list[mpmath.mpf]) -> tuple[float, float]:
+    """The worst error in ulp where the truth is normal, and the worst absolute error where subnormal."""
+    worst_ulp = worst_sub = 0.0
+    for c, t in zip(computed.ravel().tolist(), exact, strict=True):
+        true = float(t)
+        error = abs(mpmath.mpf(c) - t)
+        if abs(true) >= TINY:
+            worst_ulp = max(worst_ulp, float(error / np.spacing(abs(true))))
+        else:
+            worst_sub = max(worst_sub, float(error))
+    return worst_ulp, worst_sub
+
+
+def sigmoid(z: mpmath.mpf) -> mpmath.mpf:
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def check(computed: np.ndarray, exact: list[mpmath.mpf], limit: float = ULP_LIMIT) -> None:
+    worst_ulp, worst_sub = ulp_errors(computed, exact)
+    assert worst_ulp <= limit, f"{worst_ulp:.2f} ulp"
+    assert worst_sub <= SUBNORMAL_STEP
+
+
+FUNCTIONS_OF_Z: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Reference, tuple[float, float]]] = {
+    "sigmoid": (_generated.sigmoid, sigmoid, (-745.0, 40.0)),
+    "sigmoid_prime": (_generated.sigmoid_prime, lambda z: sigmoid(z) * sigmoid(-z), (-745.0, 745.0)),
+    "tanh": (_generated.tanh, mpmath.tanh, (-40.0, 40.0)),
+    "tanh_prime": (_generated.tanh_prime, lambda z: 1 / mpmath.cosh(z) ** 2, (-354.0, 354.0)),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS_OF_Z)
+def test_each_activation_and_derivative_is_within_4_ulp(name: str) -> None:
+    generated, reference, (lo, hi) = FUNCTIONS_OF_Z[name]
+    z = grid(lo, hi)
+    with np.errstate(under="ignore"):
+        computed = generated(z)
+    check(computed, [reference(mpmath.mpf(v)) for v in z.tolist()])
+
+
+def test_relu_identity_and_their_derivatives_are_exact() -> None:
+    z = grid(-745.0, 745.0)
+    np.testing.assert_array_equal(_generated.relu(z), np.where(z > 0, z, 0.0))
+    np.testing.assert_array_equal(_generated.relu_prime(z), (z > 0).astype(float))
+    np.testing.assert_array_equal(_generated.identity(z), z)
+    np.testing.assert_array_equal(_generated.identity_prime(z), np.ones_like(z))
+
+
+def softplus(u: mpmath.mpf) -> mpmath.mpf:
+    return mpmath.log1p(mpmath.exp(u))
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3, 0.75])
+def test_the_cross_entropy_term_is_within_4_ulp(y: float) -> None:
+    # −y·log σ(z) − (1 − y)·log(1 − σ(z)) = y·softplus(−z) + (1 − y)·softplus(z)
+    z = grid(-745.0, 745.0)
+    a = _generated.sigmoid(z)
+    computed = _generated.cross_entropy(z, a, np.full_like(z, y), 1)
+    Y = mpmath.mpf(y)
+    check(computed, [Y * softplus(-mpmath.mpf(v)) + (1 - Y) * softplus(mpmath.mpf(v)) for v in z.tolist()])
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_cross_entropy_dC_da_is_within_4_ulp_for_0_1_targets(y: float) -> None:
+    # ∂C/∂a = −y/σ(z) + (1 − y)/(1 − σ(z)), finite wherever float64 holds it (|z| < 709).
+    z = grid(-709.0, 709.0)
+    a = _generated.sigmoid(z)
+    with np.errstate(under="ignore"):
+        computed = _generated.cross_entropy_gradient(z, a, np.full_like(z, y), 1)
+    Y = mpmath.mpf(y)
+    check(computed, [-Y / sigmoid(mpmath.mpf(v)) + (1 - Y) / sigmoid(-mpmath.mpf(v)) for v in z.tolist()])
+
+
+def test_cross_entropy_dC_da_past_float64_is_infinite_never_nan() -> None:
+    z = np.array([-800.0, -800.0, 800.0, 800.0, -800.0, 800.0])
+    y = np.array([0.0, 1.0, 0.0, 1.0, 0.5, 0.5])
+    # numpy.where evaluates every case, so the unused ones may overflow; the network silences that.
+    with np.errstate(over="ignore", invalid="ignore"):
+        computed = _generated.cross_entropy_gradient(z, _generated.sigmoid(z), y, 1)
+    # exact: 1 + e^-800 ≈ 1, −(1 + e^800), 1 + e^800, −(1 + e^-800) ≈ −1, and the two mixed ones
+    assert computed.tolist() == [1.0, -np.inf, np.inf, -1.0, -np.inf, np.inf]
+
+
+def test_cross_entropy_dC_da_for_other_targets_is_accurate_to_the_size_of_its_terms() -> None:
+    # Between 0 and 1 the two terms −y/a and (1 − y)/(1 − a) cancel where a ≈ y: the error is
+    # then a few ulp of the larger term, which is all any evaluation from z and y can promise.
+    z = grid(-700.0, 700.0)
+    a = _generated.sigmoid(z)
+    for y in (0.3, 0.75):
+        computed = _generated.cross_entropy_gradient(z, a, np.full_like(z, y), 1)
+        Y = mpmath.mpf(y)
+        for c, v in zip(computed.tolist(), z.tolist(), strict=True):
+            first, second = -Y / sigmoid(mpmath.mpf(v)), (1 - Y) / sigmoid(-mpmath.mpf(v))
+            scale = max(abs(float(first)), abs(float(second)))
+            assert abs(mpmath.mpf(c) - (first + second)) <= ULP_LIMIT * np.spacing(scale)
+
+
+OUTPUTS = {"sigmoid": sigmoid, "tanh": mpmath.tanh}
+FPRIME = {"sigmoid": lambda z: sigmoid(z) * sigmoid(-z), "tanh": lambda z: 1 / mpmath.cosh(z) ** 2}
+SCALES = {"half_sse": mpmath.mpf(1) / 2, "sse": mpmath.mpf(1), "mse": mpmath.mpf(1) / 3}
+
+
+@pytest.mark.parametrize("cost", SCALES)
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_squared_error_term_gradient_and_delta_are_within_4_ulp(cost: str, output: str) -> None:
+    # Given the float a the network computed, C = s(y − a)², ∂C/∂a = 2s(a − y), δ = 2s(a − y)·f'(z).
+    z = grid(-300.0, 300.0, n=801)
+    a = getattr(_generated, output)(z)
+    for y in (0.0, 0.25, 1.0):
+        ys = np.full_like(z, y)
+        K = 3
+        s, Y = SCALES[cost], mpmath.mpf(y)
+        with np.errstate(under="ignore"):
+            term = getattr(_generated, cost)(z, a, ys, K)
+            grad = getattr(_generated, f"{cost}_gradient")(z, a, ys, K)
+            delta = getattr(_generated, f"delta_{cost}_{output}")(z, a, ys, K)
+        check(term, [s * (Y - mpmath.mpf(v)) ** 2 for v in a.tolist()])
+        check(grad, [2 * s * (mpmath.mpf(v) - Y) for v in a.tolist()])
+        fprime = FPRIME[output]
+        exact = [
+            2 * s * (mpmath.mpf(av) - Y) * fprime(mpmath.mpf(zv))
+            for av, zv in zip(a.tolist(), z.tolist(), strict=True)
+        ]
+        check(delta, exact, limit=6.0)
+
+
+def test_the_cross_entropy_delta_is_exactly_a_minus_y() -> None:
+    z = grid(-745.0, 745.0)
+    a = _generated.sigmoid(z)
+    for y in (0.0, 0.3, 1.0):
+        ys = np.full_like(z, y)
+        np.testing.assert_array_equal(_generated.delta_cross_entropy_sigmoid(z, a, ys, 1), a - ys)
+
+
+def test_the_l2_penalty_and_gradient_are_within_4_ulp() -> None:
+    theta = np.concatenate([np.linspace(-1e150, 1e150, 101), np.linspace(-3.0, 3.0, 101)])
+    lmbda, m = 0.7, 13
+    L, M = mpmath.mpf(lmbda), mpmath.mpf(m)
+    check(_generated.l2_penalty(theta, lmbda, m), [L / (2 * M) * mpmath.mpf(v) ** 2 for v in theta.tolist()])
+    check(_generated.l2_gradient(theta, lmbda, m), [L / M * mpmath.mpf(v) for v in theta.tolist()])
