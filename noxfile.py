@@ -38,6 +38,34 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The command line on 5,000 mutated specs (the test run tries 300): exit 0, 1 or 2, one line."""
+    install(session, "test")
+    session.run(
+        "pytest",
+        "tests/test_fuzz.py",
+        "--hypothesis-show-statistics",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"FUZZ_EXAMPLES": "5000"},
+    )
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of the oracle and the worked-example code; on demand, not in CI.
+
+    Slow: every mutant reruns the tests that reach it.  Prints the survivors and the score; mutmut
+    keeps its work in mutants/, so a second run resumes.  ``nox -s mutants -- --max-children 2``.
+    """
+    install(session, "mutants")
+    session.run("mutmut", "run", *session.posargs)
+    session.run("mutmut", "results")
+    session.run("python", "tests/mutation_score.py")
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff: style and common bugs."""
     install(session, "lint", project=False)

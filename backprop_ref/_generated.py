@@ -9,6 +9,21 @@ from typing import Any
 
 import numpy
 
+
+def _cases(common: Any, *cases: Any) -> Any:
+    """``common()``, with ``value()`` in its place wherever ``mask()`` holds, for each (mask, value) case.
+
+    The common case is computed everywhere (where a rare case applies it may overflow: those
+    entries are replaced); a rare case is computed only if some entry needs it.
+    """
+    with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = common()
+        for mask, value in cases:
+            where = mask()
+            if numpy.any(where):
+                result = numpy.where(where, value(), result)
+    return result
+
 ACTIVATIONS = ('sigmoid', 'tanh', 'relu', 'identity')
 COST_OUTPUTS = {
     'half_sse': ('sigmoid', 'tanh', 'relu', 'identity'),
@@ -22,8 +37,12 @@ DEFAULT_COST = 'half_sse'
 
 def sigmoid(z: Any) -> Any:
     """a = 1/(1 + exp(-z))"""
-    x0 = numpy.exp(-abs(z))
-    return numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+    def common() -> Any:
+        return 1/(1 + numpy.exp(-z))
+    def case_0() -> Any:
+        x0 = numpy.exp(z)
+        return x0/(x0 + 1)
+    return _cases(common, (lambda: numpy.less(z, -708), case_0))
 
 
 def sigmoid_prime(z: Any) -> Any:
@@ -166,9 +185,13 @@ def cross_entropy(z: Any, a: Any, y: Any, K: Any) -> Any:
 
 def cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
     """dC/da = (a - y)/(a*(1 - a)) for cross_entropy"""
-    x0 = 1 + numpy.exp(-z)
-    x1 = numpy.exp(z) + 1
-    return numpy.where(numpy.equal(y, 1), -x0, numpy.where(numpy.equal(y, 0), x1, -x0*y + x1*(1 - y)))
+    def common() -> Any:
+        return -y*(1 + numpy.exp(-z)) + (1 - y)*(numpy.exp(z) + 1)
+    def case_0() -> Any:
+        return numpy.exp(z) + 1
+    def case_1() -> Any:
+        return -1 - numpy.exp(-z)
+    return _cases(common, (lambda: numpy.equal(y, 0), case_0), (lambda: numpy.equal(y, 1), case_1))
 
 
 def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:

@@ -54,20 +54,31 @@ def forward(
     z: list[Array] = []
     a = [hook("a", 0, x)]
     for l, (W_l, b_l, f_l) in enumerate(zip(W, b, f, strict=True), start=1):
-        z.append(hook("z", l, W_l @ a[-1] + b_l))
+        z_l = W_l @ a[-1]
+        z_l += b_l  # in place: no second array the size of the batch
+        z.append(hook("z", l, z_l))
         a.append(hook("a", l, f_l(z[-1])))
     return z, a
 
 
 def output_error(
-    z_L: Array, a_L: Array, y: Array, delta_out: Elementwise, dC_da_out: Elementwise, hook: Hook, L: int
-) -> tuple[Array, Array]:
+    z_L: Array,
+    a_L: Array,
+    y: Array,
+    delta_out: Elementwise,
+    dC_da_out: Elementwise | None,
+    hook: Hook,
+    L: int,
+) -> tuple[Array, Array | None]:
     """BP1: return ``(δᴸ, ∂C/∂aᴸ)``, each from its own proven closed form (not one from the other).
 
     δᴸ is the closed form of ∂C/∂zᴸ, finite even where ∂C/∂aᴸ is not (a saturated cross-entropy).
+    With ``dC_da_out`` None, ∂C/∂aᴸ is not computed (a caller that returns only the gradient).
     """
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # ±inf past |z| ≈ 709
-        dC_da = hook("dC_da", L, dC_da_out(z_L, a_L, y))
+    dC_da = None
+    if dC_da_out is not None:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # ±inf past |z| ≈ 709
+            dC_da = hook("dC_da", L, dC_da_out(z_L, a_L, y))
     return hook("delta", L, delta_out(z_L, a_L, y)), dC_da
 
 
@@ -84,7 +95,7 @@ class Backward:
     """δ of layers 1..L (``delta[l-1]`` is δˡ) and ∂C/∂a of layers 0..L (``dC_da[l]``).
 
     Every entry is computed by the backward pass itself; ``dC_da[0]`` (the input's) is None unless
-    asked for.  Everything is per example (not reduced over examples).
+    asked for (and ``dC_da[L]`` when not asked for).  Everything is per example (not reduced).
     """
 
     delta: list[Array]
@@ -98,12 +109,15 @@ def backward(
     y: Array,
     fprime: Sequence[Elementwise],
     delta_out: Elementwise,
-    dC_da_out: Elementwise,
+    dC_da_out: Elementwise | None,
     *,
     wrt_input: bool = False,
     hook: Hook = unchanged,
 ) -> Backward:
-    """Run BP1 then BP2 from layer L down to 1 (and ∂C/∂a⁰ = (W¹)ᵀδ¹ when ``wrt_input``)."""
+    """Run BP1 then BP2 from layer L down to 1 (and ∂C/∂a⁰ = (W¹)ᵀδ¹ when ``wrt_input``).
+
+    ``dC_da_out`` None leaves ∂C/∂aᴸ uncomputed (None), for a caller that needs only δ.
+    """
     L = len(W)
     d, g = output_error(z[-1], a[-1], y, delta_out, dC_da_out, hook, L)
     delta: list[Array] = [d]

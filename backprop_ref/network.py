@@ -293,7 +293,7 @@ class Network:
             self.W, fw.z, fw.a, ys, fprimes, cost.delta, cost.gradient, wrt_input=wrt_input, hook=hook
         )
 
-    def output_error(self, fw: Forward, y: object, hook: Hook = core.unchanged) -> tuple[Array, Array]:
+    def output_error(self, fw: Forward, y: object, hook: Hook = core.unchanged) -> tuple[Array, Array | None]:
         """BP1: ``(δᴸ, ∂C/∂aᴸ)`` of a forward pass, per example (``y`` as in :meth:`backward`)."""
         fw, ys = self._targets_of(fw, y)
         cost = self._kernels[1]
@@ -331,8 +331,12 @@ class Network:
         return Gradients([dW for dW, _ in pairs], [db for _, db in pairs])
 
     def _cost_and_gradient(self, data: Batch) -> tuple[float, Gradients]:
+        """J and its gradient, computing nothing else (not ∂C/∂aᴸ, which the gradient does not use)."""
         fw = self.forward(data)
-        return self.total_cost(fw, data), self.gradients(fw, self.backward(fw, data))
+        layers, cost = self._kernels
+        fprimes = [k.fprime for k in layers]
+        back = core.backward(self.W, fw.z, fw.a, data.y, fprimes, cost.delta, None)
+        return self.total_cost(fw, data), self.gradients(fw, back)
 
     def cost_and_gradient(self, x: object, y: object = None) -> tuple[float, Gradients]:
         """``J`` and its gradient from one forward and one backward pass (for optimisers).

@@ -220,7 +220,7 @@ def test_cli_on_a_terminal_without_unicode_falls_back_to_ascii() -> None:
 def test_cli_too_many_steps_are_refused_with_the_bound(tmp_path: Path) -> None:
     many = write(tmp_path, SHIPPED.replace("steps = 1", "steps = 10000000"))
     one_line_exit_2(
-        run_cli("check", many), "training.steps: expected a whole number of steps from 1 to 100,000"
+        run_cli("check", many), "training.steps: expected a whole number of steps from 1 to 10,000"
     )
 
 

@@ -23,7 +23,7 @@ ARTICLE = {"w1": 0.25, "w2": 0.28, "w3": 0.35, "w4": 0.15, "w5": 0.35, "w6": 0.2
 ARTICLE_BIASES = {"b1": 0.45, "b2": 0.5}
 DELETE = object()
 STEPS = (
-    "a whole number of steps from 1 to 100,000 (a worked example prints a few; a longer run "
+    "a whole number of steps from 1 to 10,000 (a worked example prints a few; a longer run "
     "belongs in a script, with backprop_ref.train)"
 )
 

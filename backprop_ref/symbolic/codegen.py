@@ -47,6 +47,21 @@ or NumPy arrays in, the same out.  The lists of names below are the rules' own.
 from typing import Any
 
 import numpy
+
+
+def _cases(common: Any, *cases: Any) -> Any:
+    """``common()``, with ``value()`` in its place wherever ``mask()`` holds, for each (mask, value) case.
+
+    The common case is computed everywhere (where a rare case applies it may overflow: those
+    entries are replaced); a rare case is computed only if some entry needs it.
+    """
+    with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = common()
+        for mask, value in cases:
+            where = mask()
+            if numpy.any(where):
+                result = numpy.where(where, value(), result)
+    return result
 '''
 
 
@@ -58,6 +73,11 @@ class _Printer(NumPyPrinter):
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         return "numpy.heaviside({}, {})".format(*(self._print(arg) for arg in expr.args))
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        if expr.exp == -1:
+            return f"1/({self._print(expr.base)})"
+        return str(super()._print_Pow(expr, rational=rational))
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         """Nested ``numpy.where``, the last case (condition True) innermost."""
@@ -74,14 +94,33 @@ def function_source(name: str, args: tuple[sp.Symbol, ...], expr: sp.Expr, doc: 
     # Python names for symbols whose names are keywords (λ is "lambda" for SymPy's LaTeX).
     renamed = {s: sp.Symbol("lmbda", **s.assumptions0) for s in args if s.name == "lambda"}
     args = tuple(renamed.get(s, s) for s in args)
-    shared, (reduced,) = sp.cse(sp.sympify(expr).subs(renamed))
+    expr = sp.sympify(expr).subs(renamed)
+    signature = ", ".join(f"{s}: Any" for s in args)
+    if isinstance(expr, sp.Piecewise):  # the common case last: see _cases
+        (common, _), *rare = reversed(expr.args)
+        inner = [_body("common", common, args, printer)]
+        calls = []
+        for i, (value, condition) in enumerate(rare):  # the first condition applied last: it wins
+            inner.append(_body(f"case_{i}", value, args, printer))
+            calls.append(f"(lambda: {printer.doprint(condition)}, case_{i})")
+        nested = "".join("".join(f"    {line}\n" for line in part.splitlines()) for part in inner)
+        statements = f"{nested}    return _cases(common, {', '.join(calls)})\n"
+    else:
+        statements = "".join(f"    {line}\n" for line in _body(None, expr, args, printer).splitlines())
+    return f'\n\ndef {name}({signature}) -> Any:\n    """{doc}"""\n{statements}'
+
+
+def _body(inner: str | None, expr: sp.Expr, args: tuple[sp.Symbol, ...], printer: _Printer) -> str:
+    """Statements that compute ``expr`` (common subexpressions first), as a nested function ``inner``."""
+    shared, (reduced,) = sp.cse(expr)
     lines = [f"{printer.doprint(s)} = {printer.doprint(e)}" for s, e in shared]
     body = printer.doprint(reduced)
     if not reduced.free_symbols:  # a constant: give it the shape of the first argument
         body = f"numpy.full_like({args[0]}, {body}, dtype=float)"
-    signature = ", ".join(f"{s}: Any" for s in args)
-    statements = "".join(f"    {line}\n" for line in [*lines, f"return {body}"])
-    return f'\n\ndef {name}({signature}) -> Any:\n    """{doc}"""\n{statements}'
+    statements = [*lines, f"return {body}"]
+    if inner is None:
+        return "\n".join(statements)
+    return f"def {inner}() -> Any:\n" + "".join(f"    {line}\n" for line in statements)
 
 
 def generated_source() -> str:

@@ -77,7 +77,8 @@ def _prove(name: str, derived: sp.Expr, closed: sp.Expr) -> Proof:
     """Prove ``derived == closed`` for all real z (see :func:`_on_sides`).
 
     A closed form that is a Piecewise on the target y (``Eq(y, 1)``, ``Eq(y, 0)``, otherwise) is
-    proven case by case, with y set to the case's value.
+    proven case by case, with y set to the case's value; any other Piecewise (cases chosen for
+    accuracy, such as the sigmoid's far tail) holds when each case alone holds for every z.
     """
     if isinstance(closed, sp.Piecewise) and any(isinstance(c, sp.Eq) for _, c in closed.args):
         results = []
@@ -86,6 +87,10 @@ def _prove(name: str, derived: sp.Expr, closed: sp.Expr) -> Proof:
             results.append(_on_sides(derived.subs(at), expr.subs(at)))
         holds = all(h for h, _ in results)
         return Proof(name, derived, closed, holds, domain=f"{results[-1][1]}, for each case of y")
+    if isinstance(closed, sp.Piecewise):  # cases chosen for accuracy: each must hold everywhere
+        results = [_on_sides(derived, expr) for expr, _ in closed.args]
+        holds = all(h for h, _ in results)
+        return Proof(name, derived, closed, holds, domain=f"{results[-1][1]}, in every case")
     holds, domain = _on_sides(derived, closed)
     return Proof(name, derived, closed, holds, domain)
 

@@ -4,7 +4,7 @@ Each activation ``f`` and each cost ``C`` is written three ways:
 
 * ``definition`` -- the formula as the articles write it (``1/(1 + exp(-z))``);
 * ``stable`` -- an equal form that floating point evaluates to a few units in the last place,
-  without overflow or ``log(0)`` (for the sigmoid, 1/(1 + e⁻ᶻ) for z ≥ 0 and eᶻ/(1 + eᶻ) below);
+  without overflow or ``log(0)`` (for the sigmoid, 1/(1 + e⁻ᶻ), and eᶻ/(1 + eᶻ) below z = −708);
   ``proofs.py`` proves ``definition == stable``, on each side of z = 0 and at 0;
 * a closed-form derivative as the articles write it (``a*(1 - a)`` for the sigmoid), and an equal
   ``stable`` one in z that the code evaluates; ``proofs.py`` proves both equal to ``sympy.diff``
@@ -80,11 +80,13 @@ class CostRule:
 ACTIVATIONS: dict[str, ActivationRule] = {
     act.name: act
     for act in (
-        # σ = 1/(1 + e^-z) for z ≥ 0 and e^z/(1 + e^z) for z < 0; σ' = σ(z)σ(-z) = t/(1 + t)².
+        # σ = 1/(1 + e^-z) is accurate to 2 ulp while e^-z stays finite (z > -709.78); below -708
+        # σ is e^z/(1 + e^z), a (sub)normal number e^-z would overflow to reach.  σ' = σ(z)σ(-z),
+        # which is t/(1 + t)² on both sides.
         ActivationRule(
             "sigmoid",
             1 / (1 + sp.exp(-z)),
-            sp.Piecewise((1, z >= 0), (t, True)) / (1 + t),
+            sp.Piecewise((sp.exp(z) / (1 + sp.exp(z)), z < -708), (1 / (1 + sp.exp(-z)), True)),
             a * (1 - a),
             t / (1 + t) ** 2,
         ),

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from backprop_ref.worked.dependencies import dependencies
 from backprop_ref.worked.spec import Printed, Spec
+from backprop_ref.worked import trace
 from backprop_ref.worked.trace import Address
 
 
@@ -133,7 +134,9 @@ def audit(spec: Spec) -> list[Finding]:
     printed = {p.address: p.number for p in spec.printed}
     findings = []
     for p in spec.printed:
-        carried = spec.run({a: v for a, v in printed.items() if a != p.address}).value(p.address)
+        # Only the new parameters and the cost after them depend on the steps after the first.
+        steps = spec.steps if p.address.kind in trace.AFTER_THE_RUN else 1
+        carried = spec.run({a: v for a, v in printed.items() if a != p.address}, steps=steps).value(p.address)
         inputs = inputs_of[p.address]
         located = inputs is not None and all(given(a) or a in printed for a in inputs)
         value = exact.value(p.address)

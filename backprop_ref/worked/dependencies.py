@@ -93,8 +93,9 @@ class Traced(numpy.lib.mixins.NDArrayOperatorsMixin):
         return Traced(self.value.sum(axis=axis, keepdims=keepdims), _any(self.masks, axis, keepdims))
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        if method != "__call__" or "out" in kwargs:
+        if method != "__call__":
             return NotImplemented
+        out = kwargs.pop("out", None)
         values = [i.value if isinstance(i, Traced) else i for i in inputs]
         result = ufunc(*values, **kwargs)
         if ufunc is np.matmul:  # entry (i, k) of A @ B reads row i of A and column k of B
@@ -102,6 +103,10 @@ class Traced(numpy.lib.mixins.NDArrayOperatorsMixin):
             masks = _any(A[..., :, :, None] | B[..., None, :, :], axis=-2, keepdims=False)
         else:
             masks = _union((_masks(i) for i in inputs), np.shape(result))
+        if out is not None:  # in place (z += b): the target takes the result, values and sets
+            (target,) = out
+            target.value[...], target.masks[...] = result, masks
+            return target
         return Traced(result, masks)
 
     def __array_function__(
@@ -111,6 +116,8 @@ class Traced(numpy.lib.mixins.NDArrayOperatorsMixin):
             return args[0].sum(*args[1:], **kwargs)
         if func is np.full_like:  # a constant: computed from nothing
             return Traced(np.full_like(args[0].value, *args[1:], **kwargs), np.array(0, dtype=object))
+        if func is np.any:  # a question about values, answered from the values
+            return np.any(args[0].value, *args[1:], **kwargs)
         if func is np.where:
             result = np.where(*(a.value if isinstance(a, Traced) else a for a in args))
             return Traced(result, _union((_masks(a) for a in args), result.shape))

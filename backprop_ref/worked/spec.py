@@ -86,8 +86,10 @@ class Spec:
     names: Mapping[str, Address]
     printed: tuple[Printed, ...]
 
-    def run(self, overrides: Mapping[Address, float] | None = None) -> trace.Run:
+    def run(self, overrides: Mapping[Address, float] | None = None, *, steps: int | None = None) -> trace.Run:
         """The example's run (:func:`backprop_ref.worked.trace.run`), with ``overrides`` put in.
+
+        ``steps`` cuts the run short (the quantities of the first step do not depend on later ones).
 
         Examples
         --------
@@ -95,7 +97,7 @@ class Spec:
         0.844681
         """
         with _under("training"):  # a diverging run is the spec's training.eta at fault
-            return trace.run(self.network, self.x, self.y, self.eta, self.steps, overrides)
+            return trace.run(self.network, self.x, self.y, self.eta, steps or self.steps, overrides)
 
     def named_parameters(self, net: Network | None = None) -> dict[str, float]:
         """The value of every parameter the article names, by its name (of ``net``, or the spec's own).

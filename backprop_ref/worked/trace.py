@@ -47,6 +47,8 @@ PER_EXAMPLE = ("z", "a", "delta", "dC_da")
 MATRICES = ("W", "dW", "W_new")
 BIASES = ("b", "db", "b_new")
 SCALARS = ("cost", "cost_after")
+#: The kinds that are known only once every step has been taken (all others: after the first).
+AFTER_THE_RUN = ("W_new", "b_new", "cost_after")
 #: The kinds whose overrides take effect (everything computed from them is computed from the override).
 OVERRIDABLE = ("z", "a", "delta", "dW", "db", "W_new", "b_new")
 
