@@ -223,7 +223,7 @@ class SampledReport:
         """An upper bound on the chance that every direction misses a gradient error of this norm.
 
         Along a uniformly random unit direction v in P dimensions, eᵀv is close to
-        ‖e‖·Z/√P with Z standard normal, so one direction hides e when |Z| ≤ t·√P/‖e‖ for the
+        ‖e‖·Z/√P with Z standard normal, so one direction hides e when ``|Z| ≤ t·√P/‖e‖`` for the
         tolerance t; that has probability at most 2·t·√P/(‖e‖·√(2π)) (the density of Z is at most
         1/√(2π)).  Independent directions multiply.  Errors in few entries are also looked for
         entry by entry, which this bound does not count.

@@ -17,7 +17,7 @@ never pays for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sympy as sp
@@ -120,7 +120,8 @@ def _on_output(activation: str, expr: sp.Expr) -> sp.Expr:
 def prove_cost_gradient(cost: str) -> Proof:
     """dC/da from ``sympy.diff`` equals the closed form articles write, for any a."""
     c = COSTS[cost]
-    return _prove(f"d{cost}/da", sp.diff(c.definition, a), c.gradient)
+    proof = _prove(f"d{cost}/da", sp.diff(c.definition, a), c.gradient)
+    return replace(proof, domain="all real a (no z in it)" if proof.holds else proof.domain)
 
 
 def prove_cost_stable_gradient(cost: str, activation: str) -> Proof:
