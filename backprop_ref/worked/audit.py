@@ -29,9 +29,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from backprop_ref.worked import trace
 from backprop_ref.worked.dependencies import dependencies
 from backprop_ref.worked.spec import Printed, Spec
-from backprop_ref.worked import trace
 from backprop_ref.worked.trace import Address
 
 
