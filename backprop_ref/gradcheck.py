@@ -23,7 +23,7 @@ import numpy as np
 from backprop_ref.core import Array
 from backprop_ref.errors import InputError
 from backprop_ref.network import Batch, Network
-from backprop_ref.validation import as_array, number
+from backprop_ref.validation import as_array, number, whole
 
 GradientFunction = Callable[[dict[str, Array], Array, Array], Mapping[str, Any]]
 
@@ -274,11 +274,10 @@ def sampled_check(
     >>> report.passed, report.directions, report.coordinates   # every one of the 5 entries sampled
     (True, 8, 5)
     """
-    directions = _count(directions, "directions")
-    coordinates = _count(coordinates, "coordinates")
+    directions = whole(directions, "directions")
+    coordinates = whole(coordinates, "coordinates")
     rtol = number(rtol, "rtol", minimum=0.0, inclusive=True)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError("seed", "a whole number ≥ 0", seed)
+    whole(seed, "seed", minimum=0)
     data = net.batch(x, y)
     g = net.gradient(data).by_name() if gradient is None else _yours(net, data, gradient)
     names = list(g)
@@ -335,9 +334,3 @@ def sampled_check(
         norm,
         int(theta.size),
     )
-
-
-def _count(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InputError(field, "a whole number ≥ 1", value)
-    return int(value)

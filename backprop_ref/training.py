@@ -22,7 +22,7 @@ from backprop_ref import core
 from backprop_ref.core import Array, Backward, Gradients, Hook
 from backprop_ref.errors import InputError
 from backprop_ref.network import Batch, Forward, Network
-from backprop_ref.validation import number
+from backprop_ref.validation import number, whole
 
 
 @dataclass(frozen=True)
@@ -154,15 +154,6 @@ class Training:
     costs: list[float]
 
 
-def _whole(value: object, field: str, *, optional: bool = False) -> int | None:
-    """``value`` if it is a whole number ≥ 1 (or None when ``optional``), else raise."""
-    if optional and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise InputError(field, "a whole number ≥ 1" + (" or None" if optional else ""), value)
-    return int(value)
-
-
 def train(
     net: Network,
     x: object,
@@ -188,12 +179,14 @@ def train(
     >>> run.costs[0] > run.costs[-1]
     True
     """
-    epochs = _whole(epochs, "epochs") or 1
-    size = _whole(batch_size, "batch_size", optional=True)
+    epochs = whole(epochs, "epochs")
+    try:
+        size = None if batch_size is None else whole(batch_size, "batch_size")
+    except InputError as err:
+        raise InputError("batch_size", f"{err.expected} or None", batch_size) from None
     eta = number(eta, "eta", minimum=0.0, inclusive=False)
     keep = _frozen(net, frozen)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError("seed", "a whole number ≥ 0", seed)
+    whole(seed, "seed", minimum=0)
     if progress is not None and not callable(progress):
         raise InputError("progress", "a function progress(epoch, cost), or None", progress)
     data = net.batch(x, y)

@@ -108,3 +108,20 @@ def number(value: object, field: str, *, minimum: float | None = None, inclusive
     if not math.isfinite(v) or (minimum is not None and (v < minimum or (v == minimum and not inclusive))):
         raise InputError(field, expected, value)
     return v
+
+
+def whole(value: object, field: str, *, minimum: int = 1) -> int:
+    """``value`` as an int ≥ ``minimum`` (a Python or NumPy integer, not a bool), else raise.
+
+    Examples
+    --------
+    >>> whole(3, "epochs")
+    3
+    >>> whole(2.5, "epochs")
+    Traceback (most recent call last):
+    ...
+    backprop_ref.errors.InputError: epochs: expected a whole number ≥ 1, got 2.5
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) or value < minimum:
+        raise InputError(field, f"a whole number ≥ {minimum}", value)
+    return int(value)
