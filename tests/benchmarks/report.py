@@ -76,9 +76,9 @@ def numerics(t: Table, n: dict[str, Any]) -> None:
     )
     parts = {k: v["cpu"]["median"] for k, v in one["components"].items()}
     extra = {
-        "tanh σ": parts["sigmoid, tanh form (oracle)"] - parts["sigmoid, exp form (plain)"],
-        "logaddexp": parts["cost, logaddexp form (oracle)"] - parts["cost, log form (plain)"],
-        "dC/da": parts["dC/da of the output (computed by the backward pass)"],
+        "σ": parts["sigmoid, generated accurate form (oracle)"] - parts["sigmoid, exp form (plain)"],
+        "cost": parts["cost, generated softplus form (oracle)"] - parts["cost, log form (plain)"],
+        "σ′": parts["sigma', generated form from z (oracle)"] - parts["sigma' = a(1 - a) (plain)"],
     }
     t.row("  oracle's extra CPU ms per call", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
     check = parts["check x and y (Network.batch: once per data set, not per call)"]
