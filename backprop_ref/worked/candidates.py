@@ -10,7 +10,7 @@ procedure gives it.  This module answers that by brute force over a set stated i
   each factor, in C order (the last factor varies fastest), and the caller evaluates every
   candidate at once from per-candidate arrays (:meth:`Grid.pick`);
 * :func:`residual` measures a value against a printed one in units of the printed value's last
-  digit, so ``abs(residual) <= 1`` is the tolerance of ``backprop_ref.audit.matches``;
+  digit, so ``abs(residual) <= 1`` is the tolerance of ``backprop_ref.worked.audit.matches``;
 * :func:`nearest` ranks the distinct outcomes by residual, against one printed number or several
   jointly, and names the simplest candidate behind each (the fewest non-standard options);
 * :func:`chance_matches` estimates how many distinct outcomes would fall within tolerance by chance,
@@ -144,7 +144,7 @@ class Grid:
 def residual(printed: str, values: object) -> Array:
     """``values − printed`` in units of the printed value's last digit (signed).
 
-    ``abs(residual) <= 1`` is the tolerance of ``backprop_ref.audit.matches`` (up to float
+    ``abs(residual) <= 1`` is the tolerance of ``backprop_ref.worked.audit.matches`` (up to float
     rounding exactly at the boundary).
 
     Examples

@@ -2,10 +2,10 @@
 
 Three methods, on narrow networks (2 units per layer):
 
-* ``per_layer`` -- the package's way: one :func:`~backprop_ref.proofs.prove_layer_rules` per layer
+* ``per_layer`` -- the package's way: one :func:`~backprop_ref.symbolic.proofs.prove_layer_rules` per layer
   (each with symbols of its own, so SymPy's cache cannot reuse one layer's proof for the next),
   plus the elementwise proofs and the code generation, which do not depend on depth;
-* ``network`` -- :func:`~backprop_ref.proofs.prove_network_rules`, ``sympy.diff`` of the whole
+* ``network`` -- :func:`~backprop_ref.symbolic.proofs.prove_network_rules`, ``sympy.diff`` of the whole
   composed cost with undefined f and C;
 * ``naive`` -- ``sympy.diff`` of the fully written-out cost (sigmoid layers, cross-entropy, one
   example) for every weight and bias, then ``sympy.cse`` of the derivatives, as code generation
@@ -49,7 +49,7 @@ def per_layer(depth: int) -> dict[str, float]:
     """Wall and CPU seconds of each stage of the per-layer method for one depth, from a clear cache."""
     from sympy.core.cache import clear_cache
 
-    from backprop_ref import codegen, proofs
+    from backprop_ref.symbolic import codegen, proofs
 
     def layers() -> None:
         assert all(proofs.prove_layer_rules(WIDTH, WIDTH, layer=l).holds for l in range(1, depth + 1))
@@ -70,7 +70,7 @@ def sweep() -> dict[str, Any]:
     """Every depth of :data:`DEPTHS`, :data:`REPS` times, the depths in a rotating order."""
     from sympy.core.cache import clear_cache
 
-    from backprop_ref import proofs
+    from backprop_ref.symbolic import proofs
 
     per_layer(1)  # warm-up: SymPy imports parts of itself on first use
     runs: dict[int, list[dict[str, float]]] = {d: [] for d in DEPTHS}
@@ -96,14 +96,16 @@ def sweep() -> dict[str, Any]:
 def fresh() -> dict[str, float]:
     """The depth-50 run as the first work of a new process, after importing SymPy and the package."""
     wall, cpu = _timed(lambda: __import__("sympy"))
-    imports = _timed(lambda: (__import__("backprop_ref.proofs"), __import__("backprop_ref.codegen")))
+    imports = _timed(
+        lambda: (__import__("backprop_ref.symbolic.proofs"), __import__("backprop_ref.symbolic.codegen"))
+    )
     run = per_layer(TARGET_DEPTH)
     return {"import_sympy_wall": wall, "import_sympy_cpu": cpu, "import_package_wall": imports[0]} | run
 
 
 def network(depth: int) -> None:
     """``prove_network_rules`` on a network ``depth`` layers deep (it must hold)."""
-    from backprop_ref import proofs
+    from backprop_ref.symbolic import proofs
 
     assert proofs.prove_network_rules([WIDTH] * (depth + 1)).holds
 
@@ -112,10 +114,10 @@ def naive(depth: int) -> int:
     """``sympy.diff`` of the written-out cost for every parameter, then ``cse``; its operation count."""
     import numpy as np
     import sympy as sp
-    from backprop_ref.rules import ACTIVATIONS, COSTS, a, y, z
 
     from backprop_ref import core
     from backprop_ref.symbolic.proofs import symbolic_network
+    from backprop_ref.symbolic.rules import ACTIVATIONS, COSTS, a, y, z
 
     W, b, x, target = symbolic_network([WIDTH] * (depth + 1))
     sigmoid = np.vectorize(lambda z_: ACTIVATIONS["sigmoid"].definition.subs(z, z_), otypes=[object])
