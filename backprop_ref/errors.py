@@ -35,3 +35,18 @@ class InputError(ValueError):
         self.field, self.expected = field, expected
         self.given = given
         super().__init__(f"{field}: expected {expected}, got {shown if shown is not None else _show(given)}")
+
+
+def diverged(eta: float, what: str) -> InputError:
+    """The error for a run whose learning rate ``eta`` took ``what`` past float64 (inf or NaN).
+
+    Examples
+    --------
+    >>> err = diverged(1e300, "the cost to inf at step 1")
+    >>> err.field, err.expected
+    ('eta', 'a learning rate small enough for the run to stay finite')
+    >>> str(err).split(", got ")[1]
+    '1e+300, which took the cost to inf at step 1 (the run diverged)'
+    """
+    shown = f"{eta:g}, which took {what} (the run diverged)"
+    return InputError("eta", "a learning rate small enough for the run to stay finite", eta, shown=shown)

@@ -20,7 +20,7 @@ import numpy as np
 
 from backprop_ref import core
 from backprop_ref.core import Array, Backward, Gradients, Hook
-from backprop_ref.errors import InputError
+from backprop_ref.errors import InputError, diverged
 from backprop_ref.network import Batch, Forward, Network
 from backprop_ref.validation import number, whole
 
@@ -57,10 +57,7 @@ def _updated(net: Network, grads: Gradients, eta: float, keep: set[str]) -> Netw
             new[name] = value if name in keep else value - eta * grad
             finite = np.isfinite(new[name].sum())
         if not finite:
-            shown = f"{eta:g}, which took {name} to inf or NaN in one step (the run diverged)"
-            raise InputError(
-                "eta", "a learning rate small enough for the step to stay finite", eta, shown=shown
-            )
+            raise diverged(eta, f"{name} to inf or NaN in one step")
     L = len(net.W)
     return net.with_arrays([new[f"W{l}"] for l in range(1, L + 1)], [new[f"b{l}"] for l in range(1, L + 1)])
 
@@ -206,10 +203,7 @@ def train(
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
             costs.append(net.cost_of(data))
         if not np.isfinite(costs[-1]):
-            shown = f"{eta:g}, after which the cost is {costs[-1]} at epoch {epoch} (the run diverged)"
-            raise InputError(
-                "eta", "a learning rate small enough for the cost to stay finite", eta, shown=shown
-            )
+            raise diverged(eta, f"the cost to {costs[-1]} at epoch {epoch}")
         if progress is not None:
             progress(epoch, costs[-1])
     return Training(net, costs)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_ref.core import Array, Hook
-from backprop_ref.errors import InputError
+from backprop_ref.errors import InputError, diverged
 from backprop_ref.network import Batch, Network
 from backprop_ref.training import Step, step
 
@@ -283,8 +283,7 @@ def run(
     if not math.isfinite(values[0]):
         shown = f"a cost of {values[0]} for the given parameters and data"
         raise InputError("network", "parameters whose cost is a finite float64", values[0], shown=shown)
-    diverged = next((s for s, c in enumerate(values) if not math.isfinite(c)), None)
-    if diverged is not None:
-        shown = f"{eta:g}, after which the cost is {values[diverged]} at step {diverged} (the run diverged)"
-        raise InputError("eta", "a learning rate small enough for the cost to stay finite", eta, shown=shown)
+    late = next((s for s, c in enumerate(values) if not math.isfinite(c)), None)
+    if late is not None:
+        raise diverged(eta, f"the cost to {values[late]} at step {late}")
     return Run(first, final, values)
