@@ -138,7 +138,7 @@ BAD = [
     (
         "sizes = [2, 2, 2]",
         "sizes = [2, 3, 2]",
-        "network.W[1]: expected a 3 x 2 array of numbers, got shape (2, 2)",
+        "network.W[1]: expected a 3 x 2 array of numbers, got shape (2, 2); also network.W[2]",
     ),
     (
         '"sigmoid"]',

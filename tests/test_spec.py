@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 
-from backprop_ref import InputError
+from backprop_ref import Conventions, InputError
 from backprop_ref.conventions import BIASES, HIDDEN_DELTA_WEIGHTS, REDUCTIONS
 from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
 from backprop_ref.worked import schema as schema_module
+from backprop_ref.worked.audit import audit, decimals, matches
 from backprop_ref.worked.spec import build, field, load, parse_toml, schema, shipped
 from backprop_ref.worked.verdicts import VERDICTS
 
@@ -165,7 +166,9 @@ def test_a_toml_document_cut_short_says_so() -> None:
 
 KNOWN_TOP = "'title', 'source', 'network', 'data', 'training', 'names', 'printed'"
 KNOWN_NETWORK = "'sizes', 'activations', 'cost', 'W', 'b', 'conventions'"
-PRINTED_VALUE = 'the number as printed, in quotes so its digits are kept (such as "0.22661423")'
+PRINTED_VALUE = (
+    'the number as printed, in quotes so its digits are kept (such as "0.22661423" or "1.2345e-05")'
+)
 ADDRESS = (
     "an address such as 'z[2][0]', 'W[1][0,1]' or 'cost' "
     "(kinds: z, a, delta, dC_da, W, dW, W_new, b, db, b_new)"
@@ -187,9 +190,12 @@ BAD = [
     ),
     # missing keys
     ({("data", "y"): DELETE}, "data.y: expected a value for this required key, got none"),
+    # a convention left out takes Conventions()'s default (bias per unit): then every layer's one
+    # shared bias is wrong, and the message names them all
     (
         {("network", "conventions", "bias"): DELETE},
-        "network.conventions.bias: expected a value for this required key, got none",
+        "network.b[1]: expected 2 biases, one per unit of layer 1, got 1; "
+        "also network.b[2]: expected 2 biases, one per unit of layer 2, got 1",
     ),
     ({("printed", 3, "note"): DELETE}, "printed[3].note: expected a value for this required key, got none"),
     # wrong types
@@ -210,7 +216,11 @@ BAD = [
         {("network", "W", 1): [[0.35, 0.2, 0.1], [0.45, 0.4, 0.1]]},
         "network.W[2]: expected a 2 x 2 array of numbers, got shape (2, 3)",
     ),
-    ({("network", "sizes"): [2, 3, 2]}, "network.W[1]: expected a 3 x 2 array of numbers, got shape (2, 2)"),
+    (
+        {("network", "sizes"): [2, 3, 2]},
+        "network.W[1]: expected a 3 x 2 array of numbers, got shape (2, 2); "
+        "also network.W[2]: expected a 2 x 3 array of numbers, got shape (2, 2)",
+    ),
     (
         {("network", "sizes"): [2, 2, 2, 2]},
         "network.W: expected 3 entries, one per layer 1..3 as sizes says, got 2",
@@ -219,7 +229,8 @@ BAD = [
     ({("network", "b", 0): [0.45, 0.45]}, "network.b[1]: expected one bias shared by the layer, got 2"),
     (
         {("network", "conventions", "bias"): "per_unit"},
-        "network.b[1]: expected 2 biases, one per unit of layer 1, got 1",
+        "network.b[1]: expected 2 biases, one per unit of layer 1, got 1; "
+        "also network.b[2]: expected 2 biases, one per unit of layer 2, got 1",
     ),
     (
         {("network", "activations"): ["sigmoid"]},
@@ -275,7 +286,8 @@ BAD = [
     # printed numbers, their names and verdicts
     ({("printed", 0, "value"): "0.50.5"}, f"printed[0].value: expected {PRINTED_VALUE}, got '0.50.5'"),
     ({("printed", 0, "value"): "about 0.5"}, f"printed[0].value: expected {PRINTED_VALUE}, got 'about 0.5'"),
-    ({("printed", 0, "value"): "5e-1"}, f"printed[0].value: expected {PRINTED_VALUE}, got '5e-1'"),
+    ({("printed", 0, "value"): "5e-1.0"}, f"printed[0].value: expected {PRINTED_VALUE}, got '5e-1.0'"),
+    ({("printed", 0, "value"): "5e"}, f"printed[0].value: expected {PRINTED_VALUE}, got '5e'"),
     ({("printed", 0, "value"): ""}, f"printed[0].value: expected {PRINTED_VALUE}, got ''"),
     (
         {("printed", 0, "expected"): "wrong"},
@@ -329,3 +341,58 @@ def test_a_spec_that_is_not_utf8_is_rejected(tmp_path: Path) -> None:
 def test_the_committed_schema_file_is_what_the_package_builds() -> None:
     committed = (files("backprop_ref.worked") / "specs" / "spec.schema.json").read_text(encoding="utf-8")
     assert committed == schema_module.text(), "run: python -m backprop_ref.worked.schema"
+
+
+def shipped_doc() -> dict[str, Any]:
+    return tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+
+
+def test_biases_may_be_numbers_where_a_layer_has_one_bias() -> None:
+    doc = shipped_doc()
+    doc["network"]["b"] = [0.45, 0.5]  # AfterAcademy's b1, b2: one shared bias per layer
+    spec = build(doc)
+    assert [b_l.tolist() for b_l in spec.network.b] == [[[0.45]], [[0.5]]]
+    doc["network"]["conventions"]["bias"] = "per_unit"
+    with pytest.raises(
+        InputError, match=r"^network\.b\[1\]: expected 2 biases, one per unit of layer 1, got 1; also"
+    ):
+        build(doc)
+
+
+def test_conventions_left_out_take_the_python_defaults() -> None:
+    doc = shipped_doc()
+    del doc["network"]["conventions"]
+    doc["network"]["b"] = [[0.45, 0.45], [0.5, 0.5]]  # per unit, the default
+    assert build(doc).network.conventions == Conventions()
+
+
+def test_a_spec_without_training_judges_the_first_pass_only(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = shipped_doc()
+    del doc["training"]
+    doc["printed"] = [p for p in doc["printed"] if not p["name"].startswith(("new", "E(total) after"))]
+    spec = build(doc)
+    assert (spec.eta, spec.steps) == (None, 1)
+    verdicts = {f.printed.name: f.verdict for f in audit(spec)}
+    assert verdicts["net(h1)"] == "reproduced"
+    assert verdicts["E(total)"] == "follows"  # as with training: the first pass does not depend on η
+    late = shipped_doc()
+    del late["training"]
+    with pytest.raises(InputError, match=r"^printed\[9\]\.name: expected a quantity of the first forward"):
+        build(late)
+    after = shipped_doc()
+    del after["training"]
+    after["printed"] = doc["printed"]
+    after["network"]["conventions"]["hidden_delta_weights"] = "after"
+    with pytest.raises(InputError, match=r"^training: expected a \[training\] table"):
+        build(after)
+
+
+def test_printed_values_in_scientific_notation_count_their_significant_digits() -> None:
+    # "1.2345e-05" has its last digit in the 1e-9 place: one unit there is the tolerance.
+    assert decimals("1.2345e-05") == 9
+    assert decimals("2e3") == -3
+    assert matches("1.2345e-05", 1.2345e-05 + 0.9e-9)
+    assert not matches("1.2345e-05", 1.2345e-05 + 1.1e-9)
+    doc = shipped_doc()
+    doc["printed"][0]["value"] = "5.05e-1"  # net(h1) = 0.505, written the other way
+    assert audit(build(doc))[0].verdict == "reproduced"

@@ -102,7 +102,7 @@ def direct_inputs(q: Address, spec: Spec) -> frozenset[Address] | None:
 
 
 def _dependencies(spec: Spec) -> dict[Address, frozenset[Address] | None]:
-    return dependencies(spec.network, spec.x, spec.y, spec.eta, spec.steps)
+    return dependencies(spec.network, spec.x, spec.y, spec.run_eta, spec.steps)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ import numpy as np
 from backprop_ref.errors import InputError
 from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.spec import Spec, load, shipped
-from backprop_ref.worked.trace import Address
+from backprop_ref.worked.trace import AFTER_THE_RUN, Address
 from backprop_ref.worked.verdicts import tally
 
 #: The part of the trace each kind of quantity belongs to, in the order a step computes them.
@@ -89,11 +89,15 @@ def quantities(spec: Spec) -> list[dict[str, Any]]:
         out.append({"section": section, "quantity": str(address), "names": names, "value": value})
 
     for kind, layer, array in run.arrays():
+        if spec.eta is None and kind in AFTER_THE_RUN:
+            continue  # no [training]: no step is taken, so no new parameters to show
         for index in np.ndindex(array.shape):
             section = "given" if (kind, layer) == ("a", 0) else SECTIONS[kind]
             add(section, Address(kind, layer, (index[0], index[1])), float(array[index]))
         if kind == "a" and layer == len(spec.network.W):
             add("cost", Address("cost"), run.costs[0])
+    if spec.eta is None:
+        return out
     for s, cost in enumerate(run.costs[1:-1], start=1):
         add("cost after", f"cost after step {s}", cost)
     add("cost after", Address("cost_after"), run.costs[-1])

@@ -42,7 +42,7 @@ SCHEMA: dict[str, Any] = {
     "network.sizes holds layers 0..L. Written by backprop_ref.worked.schema; do not edit.",
     "type": "object",
     "additionalProperties": False,
-    "required": ["title", "source", "network", "data", "training", "printed"],
+    "required": ["title", "source", "network", "data", "printed"],
     "properties": {
         "title": {"type": "string", "minLength": 1},
         "source": {
@@ -53,7 +53,7 @@ SCHEMA: dict[str, Any] = {
         "network": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["sizes", "activations", "cost", "W", "b", "conventions"],
+            "required": ["sizes", "activations", "cost", "W", "b"],
             "properties": {
                 "sizes": {
                     "type": "array",
@@ -71,14 +71,15 @@ SCHEMA: dict[str, Any] = {
                 },
                 "b": {
                     "type": "array",
-                    "items": {"type": "array", "items": {"type": "number"}},
-                    "description": "a list per layer of its biases: one per unit, or one in all when "
-                    'conventions.bias is "shared"',
+                    "items": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}]},
+                    "description": "a list per layer of its biases: one per unit, or one in all (a number "
+                    'or a list of one) when conventions.bias is "shared" or the layer has one unit',
                 },
                 "conventions": {
                     "type": "object",
                     "additionalProperties": False,
-                    "required": list(_conventions),
+                    "description": "a table of conventions; a key left out takes the default of "
+                    "backprop_ref.Conventions",
                     "properties": _conventions,
                 },
             },
@@ -125,9 +126,9 @@ SCHEMA: dict[str, Any] = {
                     "value": {
                         "type": "string",
                         # (?![\s\S]) ends the string: "$" would also allow a final newline.
-                        "pattern": "^[+-]?[0-9]+(\\.[0-9]+)?(?![\\s\\S])",
+                        "pattern": "^[+-]?[0-9]+(\\.[0-9]+)?([eE][+-]?[0-9]+)?(?![\\s\\S])",
                         "description": "the number as printed, in quotes so its digits are kept "
-                        '(such as "0.22661423")',
+                        '(such as "0.22661423" or "1.2345e-05")',
                     },
                     "where": {"type": "string", "minLength": 1},
                     "expected": {"enum": list(VERDICTS)},

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -73,7 +73,8 @@ class Spec:
     """A checked worked example: network, data, training, the article's names and printed numbers.
 
     ``x`` is ``(n_0, m)`` and ``y`` is ``(n_L, m)``; ``names`` maps the article's names to
-    addresses.
+    addresses.  ``eta`` is None for a spec with no ``[training]``: only the first forward and
+    backward pass is then judged (``steps`` is 1).
     """
 
     title: str
@@ -81,7 +82,7 @@ class Spec:
     network: Network
     x: Array
     y: Array
-    eta: float
+    eta: float | None
     steps: int
     names: Mapping[str, Address]
     printed: tuple[Printed, ...]
@@ -97,7 +98,17 @@ class Spec:
         0.844681
         """
         with _under("training"):  # a diverging run is the spec's training.eta at fault
-            return trace.run(self.network, self.x, self.y, self.eta, steps or self.steps, overrides)
+            return trace.run(self.network, self.x, self.y, self.run_eta, steps or self.steps, overrides)
+
+    @property
+    def run_eta(self) -> float:
+        """η for a run: the spec's, or 1 without ``[training]``.
+
+        Without ``[training]`` only the first pass is judged, and (under ``"before"``, which
+        :func:`build` then requires) none of its quantities depends on η: any η > 0 takes the step
+        whose new parameters nobody reads.
+        """
+        return 1.0 if self.eta is None else self.eta
 
     def named_parameters(self, net: Network | None = None) -> dict[str, float]:
         """The value of every parameter the article names, by its name (of ``net``, or the spec's own).
@@ -250,7 +261,7 @@ def schema() -> dict[str, Any]:
     Examples
     --------
     >>> schema()["required"]
-    ['title', 'source', 'network', 'data', 'training', 'printed']
+    ['title', 'source', 'network', 'data', 'printed']
     """
     return SCHEMA
 
@@ -378,15 +389,26 @@ def build(doc: Mapping[str, Any]) -> Spec:
         printed.append(
             Printed(entry["name"], address, entry["value"], entry["where"], entry["expected"], entry["note"])
         )
-    training = doc["training"]
+    training = doc.get("training")
+    if training is None:
+        if network.conventions.hidden_delta_weights == "after":
+            expected = 'a [training] table: under hidden_delta_weights = "after" δ depends on eta'
+            raise InputError("training", expected, None, shown="none")
+        late = next((p for p in printed if p.address.kind in trace.AFTER_THE_RUN), None)
+        if late is not None:
+            i = printed.index(late)
+            expected = "a quantity of the first forward and backward pass (there is no [training])"
+            raise InputError(f"printed[{i}].name", expected, late.name)
     return Spec(
         title=doc["title"],
         source=doc["source"],
         network=network,
         x=x,
         y=y,
-        eta=number(training["eta"], "training.eta", minimum=0.0, inclusive=False),
-        steps=int(training["steps"]),
+        eta=None
+        if training is None
+        else number(training["eta"], "training.eta", minimum=0.0, inclusive=False),
+        steps=1 if training is None else int(training["steps"]),
         names=names,
         printed=tuple(printed),
     )
@@ -401,17 +423,41 @@ def _network(doc: Mapping[str, Any]) -> Network:
             expected = f"{L} entries, one per layer 1..{L} as sizes says"
             raise InputError(f"network.{key}", expected, doc[key], shown=f"{len(doc[key])}")
     with _under("network.conventions"):
-        conventions = Conventions(**doc["conventions"])
-    W = [as_array(W_l, f"network.W[{l}]", (sizes[l], sizes[l - 1])) for l, W_l in enumerate(doc["W"], 1)]
-    b = []
-    for l, b_l in enumerate(doc["b"], 1):
+        conventions = Conventions(**doc.get("conventions", {}))
+
+    def weights(l: int, W_l: Any) -> Array:
+        return as_array(W_l, f"network.W[{l}]", (sizes[l], sizes[l - 1]), column=False)
+
+    def biases(l: int, b_l: Any) -> Array:
         n = 1 if conventions.bias == "shared" else sizes[l]
-        if len(b_l) != n:
+        given = [b_l] if isinstance(b_l, int | float) else b_l  # one number: the layer's one bias
+        if len(given) != n:
             expected = "one bias shared by the layer" if n == 1 else f"{n} biases, one per unit of layer {l}"
-            raise InputError(f"network.b[{l}]", expected, b_l, shown=f"{len(b_l)}")
-        b.append(as_array(b_l, f"network.b[{l}]", (n, 1)))
+            raise InputError(f"network.b[{l}]", expected, b_l, shown=f"{len(given)}")
+        return as_array(given, f"network.b[{l}]", (n, 1))
+
+    W = _every(weights, doc["W"])
+    b = _every(biases, doc["b"])
     with _under("network"):
         return Network(W=W, b=b, activations=doc["activations"], cost=doc["cost"], conventions=conventions)
+
+
+def _every(check: Callable[[int, Any], Array], entries: Sequence[Any]) -> list[Array]:
+    """``check(l, entry)`` for every layer's entry, with every wrong one (up to three) in one error."""
+    out, wrong = [], []
+    for l, entry in enumerate(entries, 1):
+        try:
+            out.append(check(l, entry))
+        except InputError as err:
+            wrong.append(err)
+    if wrong:
+        first, *more = wrong
+        shown = str(first).removeprefix(f"{first.field}: expected {first.expected}, got ")
+        shown += "".join(f"; also {err}" for err in more[:2]) + (
+            f"; and {len(more) - 2} more" if len(more) > 2 else ""
+        )
+        raise InputError(first.field, first.expected, first.given, shown=shown)
+    return out
 
 
 def _address(name: str, names: Mapping[str, Address], net: Network, examples: int, where: str) -> Address:

@@ -119,5 +119,9 @@ def claim_of(finding: Finding) -> Claim:
     ('net(o1)', '0.794609', '0.844681', 'slip')
     """
     p = finding.printed
-    ours = f"{finding.exact:.{decimals(p.value)}f}"
+    if "e" in p.value.lower():  # scientific notation: as many significant digits as printed
+        digits = len(p.value.lower().split("e")[0].lstrip("+-").replace(".", "").lstrip("0")) or 1
+        ours = f"{finding.exact:.{digits - 1}e}"
+    else:
+        ours = f"{finding.exact:.{decimals(p.value)}f}"
     return Claim(p.name, p.where, p.value, ours, finding.verdict, p.note)
