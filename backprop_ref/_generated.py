@@ -24,11 +24,12 @@ def _cases(common: Any, *cases: Any) -> Any:
                 result = numpy.where(where, value(), result)
     return result
 
-ACTIVATIONS = ('sigmoid', 'tanh', 'relu', 'identity')
+ACTIVATIONS = ('sigmoid', 'tanh', 'relu', 'identity', 'softplus')
 COST_OUTPUTS = {
-    'half_sse': ('sigmoid', 'tanh', 'relu', 'identity'),
-    'sse': ('sigmoid', 'tanh', 'relu', 'identity'),
-    'mse': ('sigmoid', 'tanh', 'relu', 'identity'),
+    'half_sse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
+    'sse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
+    'mse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
+    'linear': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
     'cross_entropy': ('sigmoid',),
 }
 UNIT_INTERVAL_TARGETS = ('cross_entropy',)
@@ -82,6 +83,17 @@ def identity_prime(z: Any) -> Any:
     return numpy.full_like(z, 1, dtype=float)
 
 
+def softplus(z: Any) -> Any:
+    """a = log(exp(z) + 1)"""
+    return numpy.log1p(numpy.exp(-abs(z))) + numpy.maximum(0, z)
+
+
+def softplus_prime(z: Any) -> Any:
+    """f'(z) = 1/(1 + exp(-z)) for softplus"""
+    x0 = numpy.exp(-abs(z))
+    return numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+
+
 def half_sse(z: Any, a: Any, y: Any, K: Any) -> Any:
     """one unit's term of (-a + y)**2/2"""
     return (1/2)*(-a + y)**2
@@ -112,6 +124,12 @@ def delta_half_sse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
 def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
     """output error δ = dC/dz = a - y for half_sse on identity"""
     return a - y
+
+
+def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = (a - y)/(1 + exp(-z)) for half_sse on softplus"""
+    x0 = numpy.exp(-abs(z))
+    return (a - y)*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
 
 
 def sse(z: Any, a: Any, y: Any, K: Any) -> Any:
@@ -146,6 +164,12 @@ def delta_sse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
     return 2*a - 2*y
 
 
+def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = (2*a - 2*y)/(1 + exp(-z)) for sse on softplus"""
+    x0 = numpy.exp(-abs(z))
+    return (2*a - 2*y)*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+
+
 def mse(z: Any, a: Any, y: Any, K: Any) -> Any:
     """one unit's term of (-a + y)**2/K"""
     return (-a + y)**2/K
@@ -176,6 +200,50 @@ def delta_mse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
 def delta_mse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
     """output error δ = dC/dz = 2*(a - y)/K for mse on identity"""
     return 2*(a - y)/K
+
+
+def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = 2*(a - y)/(K*(1 + exp(-z))) for mse on softplus"""
+    x0 = numpy.exp(-abs(z))
+    return 2*(a - y)*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(K*(x0 + 1))
+
+
+def linear(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """one unit's term of a*y"""
+    return a*y
+
+
+def linear_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """dC/da = y for linear"""
+    return y
+
+
+def delta_linear_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = a*y*(1 - a) for linear on sigmoid"""
+    x0 = numpy.exp(-abs(z))
+    return x0*y/(x0 + 1)**2
+
+
+def delta_linear_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = y*(1 - a**2) for linear on tanh"""
+    x0 = numpy.exp(-2*abs(z))
+    return 4*x0*y/(x0 + 1)**2
+
+
+def delta_linear_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = y*Heaviside(z, 0) for linear on relu"""
+    return y*numpy.heaviside(z, 0)
+
+
+def delta_linear_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = y for linear on identity"""
+    return y
+
+
+def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+    """output error δ = dC/dz = y/(1 + exp(-z)) for linear on softplus"""
+    x0 = numpy.exp(-abs(z))
+    return y*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
 
 
 def cross_entropy(z: Any, a: Any, y: Any, K: Any) -> Any:

@@ -70,7 +70,8 @@ class Network:
         One name per layer 1..L, from :data:`backprop_ref.kernels.ACTIVATIONS`.
     cost
         A name from :data:`backprop_ref.kernels.COST_OUTPUTS`: ``"half_sse"`` is ½Σ(y−a)²,
-        ``"sse"`` Σ(y−a)², ``"mse"`` (1/K)Σ(y−a)²; cross-entropy needs a sigmoid output layer.
+        ``"sse"`` Σ(y−a)², ``"mse"`` (1/K)Σ(y−a)², ``"linear"`` Σ y·a (so ∂C/∂a = y, an upstream
+        gradient given as the target); cross-entropy needs a sigmoid output layer.
     conventions
         See :class:`~backprop_ref.conventions.Conventions`.
 

@@ -2,9 +2,10 @@
 
 The tests differentiate it with ``jax.grad`` (and ``jax.vjp``) and compare the results with
 ``backprop_ref``.  Nothing here comes from ``backprop_ref``, not its kernels, rules or code: the
-activations are JAX's own (``jax.nn.sigmoid``, ``jnp.tanh``, ``jnp.maximum``) and each cost is its
-textbook formula, cross-entropy's ``-Σ[y log a + (1 - y) log(1 - a)]`` included, which is
-accurate only away from saturation: keep inputs moderate.
+activations are JAX's own (``jax.nn.sigmoid``, ``jnp.tanh``, ``jnp.maximum``,
+``jax.nn.softplus``) and each cost is its textbook formula, cross-entropy's
+``-Σ[y log a + (1 - y) log(1 - a)]`` included, which is accurate only away from saturation: keep
+inputs moderate.
 
 Notation as in the articles: examples are columns (``x`` is ``(n_0, m)``), ``W[l-1]`` is ``Wˡ`` of
 shape ``(n_l, n_{l-1})`` and ``zˡ = Wˡ aˡ⁻¹ + bˡ``, where a per-unit bias has ``n_l`` entries and a
@@ -41,6 +42,7 @@ ACTIVATIONS = {
     "tanh": jnp.tanh,
     "relu": lambda z: jnp.maximum(z, 0.0),
     "identity": lambda z: z,
+    "softplus": jax.nn.softplus,
 }
 
 # Each cost per example (a vector over the batch), from its textbook definition; ``units`` is 1 on
@@ -49,6 +51,7 @@ COSTS = {
     "half_sse": lambda a, y, units: 0.5 * jnp.sum(units * (y - a) ** 2, axis=0),
     "sse": lambda a, y, units: jnp.sum(units * (y - a) ** 2, axis=0),
     "mse": lambda a, y, units: jnp.sum(units * (y - a) ** 2, axis=0) / jnp.sum(units),
+    "linear": lambda a, y, units: jnp.sum(units * y * a, axis=0),
     "cross_entropy": lambda a, y, units: (
         -jnp.sum(units * (y * jnp.log(a) + (1 - y) * jnp.log(1 - a)), axis=0)
     ),

@@ -73,6 +73,8 @@ FUNCTIONS_OF_Z: dict[
     "sigmoid_prime": (_generated.sigmoid_prime, lambda z: sigmoid(z) * sigmoid(-z), (-745.0, 745.0), 5.0),
     "tanh": (_generated.tanh, mpmath.tanh, (-40.0, 40.0), 4.0),
     "tanh_prime": (_generated.tanh_prime, lambda z: 1 / mpmath.cosh(z) ** 2, (-354.0, 354.0), 5.0),
+    "softplus": (_generated.softplus, lambda z: mpmath.log1p(mpmath.exp(z)), (-745.0, 745.0), 4.0),
+    "softplus_prime": (_generated.softplus_prime, sigmoid, (-745.0, 745.0), 4.0),
 }
 
 

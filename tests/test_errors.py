@@ -13,7 +13,7 @@ import pytest
 
 from backprop_ref import Conventions, InputError, Network, step, train
 
-ACTIVATION_NAMES = "one of 'sigmoid', 'tanh', 'relu', 'identity'"
+ACTIVATION_NAMES = "one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus'"
 PER_LAYER = "2 entries, one per layer (as many as W)"
 
 
@@ -54,7 +54,8 @@ NETWORKS = {
     "unknown activation": ({"activations": ["softmax", "sigmoid"]},
                            f"activations[1]: expected {ACTIVATION_NAMES}, got 'softmax'"),
     "unknown cost": ({"cost": "hinge"},
-                     "cost: expected one of 'half_sse', 'sse', 'mse', 'cross_entropy', got 'hinge'"),
+                     "cost: expected one of 'half_sse', 'sse', 'mse', 'linear', 'cross_entropy', "
+                     "got 'hinge'"),
     "cross-entropy on tanh": ({"activations": ["sigmoid", "tanh"]},
                               "activations[-1]: expected an output activation cross_entropy "
                               "accepts (sigmoid), got 'tanh'"),

@@ -95,6 +95,15 @@ ACTIVATIONS: dict[str, ActivationRule] = {
         # ReLU's derivative is undefined at z = 0; the code takes 0 there (Heaviside(0) = 0).
         ActivationRule("relu", sp.Max(0, z), sp.Max(0, z), sp.Heaviside(z, 0), sp.Heaviside(z, 0)),
         ActivationRule("identity", z, z, sp.Integer(1), sp.Integer(1)),
+        # softplus = log(1 + e^z) = max(z, 0) + log(1 + e^-|z|), with no overflow and no log(1 + tiny)
+        # lost; its derivative is the sigmoid, split on the sign of z so that neither case overflows.
+        ActivationRule(
+            "softplus",
+            sp.log(1 + sp.exp(z)),
+            sp.Max(z, 0) + log1p(t),
+            1 / (1 + sp.exp(-z)),
+            sp.Piecewise((1, z >= 0), (t, True)) / (1 + t),
+        ),
     )
 }
 
@@ -122,6 +131,17 @@ COSTS: dict[str, CostRule] = {
         _squared("sse", sp.Integer(1)),
         # (1/K)·Σ(y − a)²: the mean over output units (the mean over examples is a convention).
         _squared("mse", 1 / K),
+        # Σ y·a: its gradient ∂C/∂a is y itself, so a spec can hand a unit the upstream gradient
+        # a worked example starts from (lecture notes' "∂C/∂a = 1") as its target.
+        CostRule(
+            "linear",
+            y * a,
+            y * a,
+            y,
+            y,
+            {act.name: y * act.derivative for act in ACTIVATIONS.values()},
+            {act.name: y * act.stable_derivative for act in ACTIVATIONS.values()},
+        ),
         # Binary cross-entropy on sigmoid outputs (seed 000).  Written in z it needs no log(0):
         # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = y·softplus(-z) + (1 - y)·softplus(z), a sum of
         # two terms ≥ 0 (no cancellation), with softplus(u) = max(u, 0) + log(1 + e^(-|u|)).

@@ -102,7 +102,7 @@ class Spec:
 
     @property
     def run_eta(self) -> float:
-        """η for a run: the spec's, or 1 without ``[training]``.
+        """The learning rate for a run (the spec's, or 1 without ``[training]``).
 
         Without ``[training]`` only the first pass is judged, and (under ``"before"``, which
         :func:`build` then requires) none of its quantities depends on η: any η > 0 takes the step
