@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_ref import notation
 from backprop_ref.core import Array
 from backprop_ref.errors import InputError
 from backprop_ref.network import Batch, Network
@@ -99,16 +100,27 @@ class Report:
         )
 
 
-def _yours(net: Network, data: Batch, gradient: object) -> dict[str, Array]:
-    """The gradient to check as checked arrays keyed like the parameters (calling it if a function)."""
+def _yours(net: Network, data: Batch, gradient: object, theta: str | None = None) -> dict[str, Array]:
+    """The gradient to check as checked arrays keyed like the parameters (calling it if a function).
+
+    With ``theta`` ("matrices", or "F"/"C" for one unrolled vector), your function gets and
+    gives the θ form (:mod:`backprop_ref.notation`).
+    """
     params = net.parameters()
-    if not isinstance(gradient, Mapping) and not callable(gradient):
+    if theta is not None and net.conventions.bias == "shared":
+        raise InputError("theta", "a network with a bias per unit (the θ form's bias column)", theta)
+    if not isinstance(gradient, Mapping) and not callable(gradient) and theta in (None, "matrices"):
         raise InputError("gradient", "a function gradient(params, x, y) or the dict it returned", gradient)
-    given = (
-        gradient
-        if isinstance(gradient, Mapping)
-        else gradient({k: v.copy() for k, v in params.items()}, data.x.copy(), data.y.copy())
-    )
+    if callable(gradient):
+        given_params = (
+            {f"Theta{l}": t for l, t in enumerate(notation.to_theta(net.W, net.b), start=1)}
+            if theta is not None
+            else {k: v.copy() for k, v in params.items()}
+        )
+        gradient = gradient(given_params, data.x.copy(), data.y.copy())
+    if theta is not None:
+        return notation.gradient_from_theta(net.W, gradient, None if theta == "matrices" else theta)
+    given = gradient
     if not isinstance(given, Mapping) or set(given) != set(params):
         keys = sorted(map(str, given)) if isinstance(given, Mapping) else given
         raise InputError("gradient", f"a dict with exactly the keys {sorted(params)}", keys)
@@ -125,6 +137,7 @@ def check_gradients(
     atol: float = 1e-9,
     against: str = "oracle",
     seed: int = 0,
+    theta: str | None = None,
 ) -> Report | SampledReport:
     """Compare your gradient of the network's cost with the oracle's (or with finite differences).
 
@@ -150,6 +163,12 @@ def check_gradients(
         :class:`SampledReport`, see :func:`sampled_check`).
     seed
         The random directions and coordinates of ``"finite_differences"``.
+    theta
+        For gradients in the θ form of Coursera and Ognjanovski (each layer one matrix Θˡ with
+        the bias column first): ``"matrices"`` for a dict ``{"Theta1": ..., ...}``, ``"F"`` or
+        ``"C"`` for one vector of every Θ unrolled column-major (Octave's ``(:)``) or row-major.
+        A gradient function then gets the Θ matrices as ``params``; the report names the worst
+        entry in your own terms (``Theta2[0, 3]`` or ``grad[17]``).
 
     Examples
     --------
@@ -173,10 +192,13 @@ def check_gradients(
     atol = number(atol, "atol", minimum=0.0, inclusive=True)
     if against not in ("oracle", "finite_differences"):
         raise InputError("against", "one of 'oracle', 'finite_differences'", against)
+    if theta not in (None, "matrices", "F", "C"):
+        raise InputError("theta", "None, 'matrices', 'F' or 'C'", theta)
     data = net.batch(x, y)
     if against == "finite_differences":
-        return sampled_check(net, data, None, gradient, rtol=rtol, seed=seed)
-    given = _yours(net, data, gradient)
+        converted = None if gradient is None else _yours(net, data, gradient, theta)
+        return sampled_check(net, data, None, converted, rtol=rtol, seed=seed)
+    given = _yours(net, data, gradient, theta)
     oracle = net.gradient(data).by_name()
     worst: tuple[float, str, tuple[int, ...], float, float] = (-1.0, "", (), 0.0, 0.0)
     max_abs = max_rel = 0.0
@@ -192,7 +214,10 @@ def check_gradients(
         max_abs, max_rel = max(max_abs, float(err.max())), max(max_rel, float(rel[i]))
         if rel[i] > worst[0]:
             worst = (float(rel[i]), name, tuple(int(k) for k in i), float(mine[i]), float(ref[i]))
-    return Report(passed, max_abs, max_rel, (worst[1], worst[2]), worst[3], worst[4], rtol, atol)
+    where: tuple[str, tuple[int, ...]] = (worst[1], worst[2])
+    if theta is not None:  # named as you wrote it
+        where = notation.theta_entry(net.W, worst[1], worst[2], None if theta == "matrices" else theta)
+    return Report(passed, max_abs, max_rel, where, worst[3], worst[4], rtol, atol)
 
 
 # --- a randomized finite-difference check, in time independent of the number of parameters -------

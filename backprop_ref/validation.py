@@ -56,7 +56,10 @@ def as_array(
     ...
     backprop_ref.errors.InputError: W[1]: expected a 2 x 2 array of numbers, got a ragged nested list
     """
-    want = " x ".join("m" if n is None else str(n) for n in shape) + " array of numbers"
+    if len(shape) == 1:
+        want = f"vector of {'m' if shape[0] is None else shape[0]} numbers"
+    else:
+        want = " x ".join("m" if n is None else str(n) for n in shape) + " array of numbers"
     if _not_a_number(value):
         raise InputError(field, f"a {want}", value)
     try:

@@ -139,3 +139,62 @@ def test_the_sampled_check_names_the_worst_sampled_entry() -> None:
     assert report.worst == ("b2", (0, 0))
     assert report.finite_difference == pytest.approx(float(oracle["b2"][0, 0]), abs=1e-8)
     assert not report.passed
+
+
+def octave_style_gradient(theta: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """nnCostFunction's gradient written as Coursera's exercise does: Θ with a bias column,
+    examples as rows, sigmoid layers, cross-entropy, mean; returned as [Theta1(:); Theta2(:)]."""
+    T1, T2 = theta["Theta1"], theta["Theta2"]
+    X, Y = x.T, y.T  # examples as rows
+    m = X.shape[0]
+    a1 = np.hstack([np.ones((m, 1)), X])
+    a2 = np.hstack([np.ones((m, 1)), 1 / (1 + np.exp(-(a1 @ T1.T)))])
+    a3 = 1 / (1 + np.exp(-(a2 @ T2.T)))
+    d3 = a3 - Y
+    d2 = (d3 @ T2)[:, 1:] * a2[:, 1:] * (1 - a2[:, 1:])
+    grad1, grad2 = d2.T @ a1 / m, d3.T @ a2 / m
+    return np.concatenate([grad1.ravel(order="F"), grad2.ravel(order="F")])
+
+
+def theta_network() -> tuple[Network, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(9)
+    net = Network(
+        W=[rng.normal(size=(4, 3)), rng.normal(size=(2, 4))],
+        b=[rng.normal(size=(4, 1)), rng.normal(size=(2, 1))],
+        activations=["sigmoid", "sigmoid"],
+        cost="cross_entropy",
+    )
+    return net, rng.normal(size=(3, 5)), rng.uniform(size=(2, 5))
+
+
+def test_a_theta_gradient_unrolled_column_major_is_checked_and_named_in_its_own_terms() -> None:
+    net, x, y = theta_network()
+    assert check_gradients(net, x, y, octave_style_gradient, theta="F").passed
+    assert check_gradients(net, x, y, octave_style_gradient, theta="F", against="finite_differences").passed
+
+    def forgets_the_bias_column(theta: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        g = octave_style_gradient(theta, x, y)
+        g[1] = 0.0  # Theta1(2, 1) in Octave's 1-based terms: the second unit's bias
+        return g
+
+    report = check_gradients(net, x, y, forgets_the_bias_column, theta="F")
+    assert not report.passed
+    assert report.worst == ("grad", (1,))
+    assert "grad[1]" in str(report)
+
+
+def test_theta_matrices_are_checked_and_named_as_theta() -> None:
+    net, x, y = theta_network()
+    flat = octave_style_gradient(
+        {f"Theta{l}": t for l, t in enumerate([np.hstack([b, W]) for W, b in zip(net.W, net.b)], 1)}, x, y
+    )
+    T1 = flat[:16].reshape((4, 4), order="F")
+    T2 = flat[16:].reshape((2, 5), order="F").copy()
+    assert check_gradients(net, x, y, {"Theta1": T1, "Theta2": T2}, theta="matrices").passed
+    T2[1, 3] += 1.0
+    report = check_gradients(net, x, y, {"Theta1": T1, "Theta2": T2}, theta="matrices")
+    assert report.worst == ("Theta2", (1, 3))
+    with pytest.raises(InputError, match=r"^gradient: expected a vector of 26 numbers, got shape \(25,\)$"):
+        check_gradients(net, x, y, np.zeros(25), theta="F")
+    with pytest.raises(InputError, match=r"^theta: expected None, 'matrices', 'F' or 'C'"):
+        check_gradients(net, x, y, np.zeros(26), theta="octave")
