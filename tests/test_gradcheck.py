@@ -186,7 +186,12 @@ def test_a_theta_gradient_unrolled_column_major_is_checked_and_named_in_its_own_
 def test_theta_matrices_are_checked_and_named_as_theta() -> None:
     net, x, y = theta_network()
     flat = octave_style_gradient(
-        {f"Theta{l}": t for l, t in enumerate([np.hstack([b, W]) for W, b in zip(net.W, net.b)], 1)}, x, y
+        {
+            f"Theta{l}": t
+            for l, t in enumerate([np.hstack([b, W]) for W, b in zip(net.W, net.b, strict=True)], 1)
+        },
+        x,
+        y,
     )
     T1 = flat[:16].reshape((4, 4), order="F")
     T2 = flat[16:].reshape((2, 5), order="F").copy()
