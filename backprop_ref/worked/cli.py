@@ -5,6 +5,7 @@
     python -m backprop_ref trace SPEC [--json]   every quantity of the run, by address and name
     python -m backprop_ref check SPEC [--json]   a verdict on every printed number
     python -m backprop_ref specs                 the specs shipped with the package
+    python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
 
 SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/worked/specs/<name>.toml``).
 Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
@@ -27,11 +28,13 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import numpy as np
 
 from backprop_ref.errors import InputError
+from backprop_ref.gradcheck import Report, check_gradients
+from backprop_ref.worked import gradfile
 from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.spec import Spec, load, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address
@@ -205,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Trace and check worked examples of backpropagation.",
         epilog=EXIT_STATUS,
     )
-    commands = top.add_subparsers(dest="command", required=True, metavar="{trace,check,specs}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="{trace,check,specs,gradcheck}")
     for name, text in (
         ("trace", "print every quantity of the example's run"),
         ("check", "give every printed number a verdict and compare it with the spec's"),
@@ -214,7 +217,47 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
         sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
+    text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
+    grad = commands.add_parser(
+        "gradcheck",
+        help=text,
+        description=text + " on the spec's network and data",
+        epilog="exit status: 0 when they agree, 1 when they do not, 2 for unusable input",
+    )
+    grad.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
+    grad.add_argument("grads", metavar="GRADS", help="the gradient: .json, .npz, .csv or .txt")
+    grad.add_argument(
+        "--theta",
+        choices=["matrices", "F", "C"],
+        help="the θ form: Θ matrices with a bias column, or one vector unrolled column-major (F, as "
+        "Octave's (:)) or row-major (C)",
+    )
+    grad.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (default 1e-6)")
+    grad.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance (default 1e-9)")
+    grad.add_argument("--json", action="store_true", help="print JSON instead of a sentence")
     return top
+
+
+def _gradcheck(spec: Spec, grads: str, theta: str | None, rtol: float, atol: float, as_json: bool) -> int:
+    given = gradfile.load(spec.network, grads, theta)
+    report = cast(
+        Report,  # against the oracle: a Report
+        check_gradients(spec.network, spec.x, spec.y, given, rtol=rtol, atol=atol, theta=theta),
+    )
+    if as_json:
+        name, index = report.worst
+        doc = {
+            "passed": report.passed,
+            "max_abs_error": report.max_abs_error,
+            "max_rel_error": report.max_rel_error,
+            "worst": {"name": name, "index": list(index), "yours": report.yours, "oracle": report.oracle},
+            "rtol": report.rtol,
+            "atol": report.atol,
+        }
+        print(_json(doc))
+    else:
+        print(report)
+    return 0 if report.passed else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "specs":
             return _specs()
         spec = load(args.spec)
+        if args.command == "gradcheck":
+            return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
         return (_trace if args.command == "trace" else _check)(spec, args.json)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)

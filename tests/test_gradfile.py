@@ -1,0 +1,123 @@
+"""``backprop_ref gradcheck SPEC GRADS``: a gradient from code in any language, as JSON, NPZ or CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_ref.gradcheck import oracle_gradients
+from backprop_ref.worked.cli import main
+from backprop_ref.worked.spec import load
+
+SPEC = """
+title = "a 3-4-2 sigmoid network with cross-entropy"
+source = "written in this test"
+[network]
+sizes = [3, 4, 2]
+activations = ["sigmoid", "sigmoid"]
+cost = "cross_entropy"
+W = [[[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [-0.7, 0.8, 0.9], [0.2, -0.1, 0.05]],
+     [[0.3, -0.4, 0.2, 0.1], [-0.5, 0.6, 0.7, -0.2]]]
+b = [[0.1, -0.1, 0.2, 0.0], [0.3, -0.3]]
+[data]
+x = [[0.5, -1.0], [1.5, 0.2], [-0.3, 0.7]]
+y = [[1.0, 0.0], [0.0, 1.0]]
+[[printed]]
+name = "cost"
+value = "1"
+where = "-"
+expected = "unexplained"
+note = "only the network and data matter here"
+"""
+
+
+@pytest.fixture
+def spec_path(tmp_path: Path) -> str:
+    path = tmp_path / "net.toml"
+    path.write_text(SPEC, encoding="utf-8")
+    return str(path)
+
+
+def octave_vector(spec_path: str) -> np.ndarray:
+    """Θ gradients written the way Octave code does it, examples as rows, unrolled with (:)."""
+    spec = load(spec_path)
+    X, Y = spec.x.T, spec.y.T
+    m = X.shape[0]
+    T1, T2 = (np.hstack([b, W]) for W, b in zip(spec.network.W, spec.network.b, strict=True))
+    a1 = np.hstack([np.ones((m, 1)), X])
+    a2 = np.hstack([np.ones((m, 1)), 1 / (1 + np.exp(-(a1 @ T1.T)))])
+    a3 = 1 / (1 + np.exp(-(a2 @ T2.T)))
+    d3 = a3 - Y
+    d2 = (d3 @ T2)[:, 1:] * a2[:, 1:] * (1 - a2[:, 1:])
+    return np.concatenate([(d2.T @ a1 / m).ravel(order="F"), (d3.T @ a2 / m).ravel(order="F")])
+
+
+def test_an_octave_vector_as_csv_agrees(
+    spec_path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "grad.csv"
+    path.write_text("\n".join(f"{v:.17g}" for v in octave_vector(spec_path)), encoding="utf-8")
+    assert main(["gradcheck", spec_path, str(path), "--theta", "F"]) == 0
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_theta_matrices_as_npz_agree_and_a_wrong_entry_is_named(spec_path: str, tmp_path: Path) -> None:
+    v = octave_vector(spec_path)
+    T1, T2 = v[:16].reshape((4, 4), order="F"), v[16:].reshape((2, 5), order="F").copy()
+    good, bad = tmp_path / "good.npz", tmp_path / "bad.npz"
+    np.savez(good, Theta1=T1, Theta2=T2)
+    T2[0, 0] += 0.1  # the first output's bias
+    np.savez(bad, Theta1=T1, Theta2=T2)
+    assert main(["gradcheck", spec_path, str(good), "--theta", "matrices"]) == 0
+    assert main(["gradcheck", spec_path, str(bad), "--theta", "matrices", "--json"]) == 1
+
+
+def test_w_b_json_from_javascript_agrees(
+    spec_path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = load(spec_path)
+    grads = {name: g.tolist() for name, g in oracle_gradients(spec.network, spec.x, spec.y).items()}
+    path = tmp_path / "grads.json"
+    path.write_text(json.dumps(grads), encoding="utf-8")  # what JSON.stringify writes
+    assert main(["gradcheck", spec_path, str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] is True
+    assert report["max_abs_error"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "grads.json",
+            "{not json",
+            "GRADS: expected a JSON file of numbers, got a file that is not valid JSON",
+        ),
+        ("grads.csv", "1, 2, x", "GRADS: expected a CSV file of numbers, got a file that is not valid CSV"),
+        (
+            "grads.npz",
+            "not a zip",
+            "GRADS: expected an NPZ file of numbers, got a file that is not valid NPZ",
+        ),
+        ("grads.csv", "1, 2, 3", "GRADS: expected a vector of 26 numbers, got shape (3,)"),
+        ("grads.xlsx", "", "GRADS: expected a file ending in .json, .npz, .csv, .txt"),
+        ("grads.json", '{"W1": [[1]]}', "gradient: expected a dict with exactly the keys"),
+    ],
+)
+def test_an_unusable_file_is_one_line_and_exit_2(
+    spec_path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    assert main(["gradcheck", spec_path, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"backprop-ref: {message}" in err
+
+
+def test_a_missing_file_is_one_line_and_exit_2(spec_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gradcheck", spec_path, "no-such.json"]) == 2
+    assert capsys.readouterr().err.startswith("backprop-ref: GRADS: expected a readable JSON file")
