@@ -1,5 +1,6 @@
 """The command line: seed 004 end to end, and unusable input as one line with exit status 2."""
 
+import io
 import json
 import math
 import subprocess
@@ -249,3 +250,28 @@ def test_check_json_exits_1_when_a_verdict_differs(
     doc = json.loads(capsys.readouterr().out)
     assert doc["as_expected"] is False
     assert [f["name"] for f in doc["findings"] if not f["as_expected"]] == ["net(o1)"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_long_runs_show_their_steps_on_a_terminal_only() -> None:
+    from backprop_ref.worked.cli import _Progress
+
+    shown, piped = Terminal(), io.StringIO()
+    for stream in (shown, piped):
+        progress = _Progress(stream, after=0.0)
+        for taken in range(2, 251):
+            progress(taken, 250)
+    assert shown.getvalue().split("\r")[1:] == [
+        "  step 100 of 250 (Ctrl-C stops)",
+        "  step 200 of 250 (Ctrl-C stops)",
+        "  step 250 of 250 (Ctrl-C stops)",
+        "\033[K",
+    ]
+    assert piped.getvalue() == ""
+    quiet = Terminal()
+    _Progress(quiet, after=3600.0)(100, 250)  # not yet two seconds (here: an hour) into the run
+    assert quiet.getvalue() == ""

@@ -120,7 +120,7 @@ class Finding:
         return self.verdict == self.printed.expected
 
 
-def audit(spec: Spec) -> list[Finding]:
+def audit(spec: Spec, progress: trace.Progress | None = None) -> list[Finding]:
     """A verdict on every printed number of ``spec``, in the order the spec lists them.
 
     Examples
@@ -129,14 +129,17 @@ def audit(spec: Spec) -> list[Finding]:
     >>> [(f.printed.name, f.verdict) for f in audit(load("afteracademy"))][4:6]
     [('net(o1)', 'slip'), ('net(o2)', 'follows')]
     """
-    exact = spec.run()
+    exact = spec.run(progress=progress)
     inputs_of = _dependencies(spec)
     printed = {p.address: p.number for p in spec.printed}
     findings = []
     for p in spec.printed:
         # Only the new parameters and the cost after them depend on the steps after the first.
         steps = spec.steps if p.address.kind in trace.AFTER_THE_RUN else 1
-        carried = spec.run({a: v for a, v in printed.items() if a != p.address}, steps=steps).value(p.address)
+        carried_run = spec.run(
+            {a: v for a, v in printed.items() if a != p.address}, steps=steps, progress=progress
+        )
+        carried = carried_run.value(p.address)
         inputs = inputs_of[p.address]
         located = inputs is not None and all(given(a) or a in printed for a in inputs)
         value = exact.value(p.address)

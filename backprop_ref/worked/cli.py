@@ -27,8 +27,9 @@ import json
 import math
 import os
 import sys
+import time
 from collections.abc import Sequence
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, TextIO, cast
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from backprop_ref.gradcheck import Report, check_gradients
 from backprop_ref.worked import gradfile
 from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.spec import Spec, load, shipped
-from backprop_ref.worked.trace import AFTER_THE_RUN, Address
+from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
 from backprop_ref.worked.verdicts import tally
 
 #: The part of the trace each kind of quantity belongs to, in the order a step computes them.
@@ -75,7 +76,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def quantities(spec: Spec) -> list[dict[str, Any]]:
+def quantities(spec: Spec, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Every quantity of the spec's run: section, address, the article's names and value.
 
     Examples
@@ -84,7 +85,7 @@ def quantities(spec: Spec) -> list[dict[str, Any]]:
     >>> first["section"], first["quantity"], first["names"], first["value"]
     ('given', 'a[0][0]', ['x1'], 0.1)
     """
-    run = spec.run()
+    run = spec.run(progress=progress)
     out: list[dict[str, Any]] = []
 
     def add(section: str, address: Address | str, value: float) -> None:
@@ -123,7 +124,7 @@ def _json(doc: object) -> str:
 
 
 def _trace(spec: Spec, as_json: bool) -> int:
-    rows = quantities(spec)
+    rows = quantities(spec, _Progress())
     if as_json:
         print(_json({"title": spec.title, "source": spec.source, "quantities": rows}))
         return 0
@@ -155,7 +156,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def _check(spec: Spec, as_json: bool) -> int:
-    findings = audit(spec)
+    findings = audit(spec, _Progress())
     ok = all(f.as_expected for f in findings)
     if as_json:
         doc = {"title": spec.title, "source": spec.source, "as_expected": ok}
@@ -289,6 +290,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped reading (trace ... | head): nothing more to say
         _silence_stdout()
         return 0
+
+
+class _Progress:
+    """Steps taken, shown on a terminal's stderr once a run has gone on for two seconds.
+
+    Nothing is written where stderr is not a terminal (a pipe, a file, a test), so a run that
+    ends in an error still leaves one line there; the last step clears the line it used.
+    """
+
+    def __init__(self, stream: TextIO | None = None, after: float = 2.0) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.start, self.after = time.monotonic(), after
+
+    def __call__(self, taken: int, steps: int) -> None:
+        due = taken % 100 == 0 or taken == steps
+        if not due or not self.stream.isatty() or time.monotonic() - self.start < self.after:
+            return
+        end = "\r\033[K" if taken == steps else ""
+        self.stream.write(f"\r  step {taken:,} of {steps:,} (Ctrl-C stops){end}")
+        self.stream.flush()
 
 
 #: Exit status after Ctrl-C, as a shell reports a command ended by SIGINT.

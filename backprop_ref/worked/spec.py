@@ -87,7 +87,13 @@ class Spec:
     names: Mapping[str, Address]
     printed: tuple[Printed, ...]
 
-    def run(self, overrides: Mapping[Address, float] | None = None, *, steps: int | None = None) -> trace.Run:
+    def run(
+        self,
+        overrides: Mapping[Address, float] | None = None,
+        *,
+        steps: int | None = None,
+        progress: trace.Progress | None = None,
+    ) -> trace.Run:
         """The example's run (:func:`backprop_ref.worked.trace.run`), with ``overrides`` put in.
 
         ``steps`` cuts the run short (the quantities of the first step do not depend on later ones).
@@ -98,7 +104,9 @@ class Spec:
         0.844681
         """
         with _under("training"):  # a diverging run is the spec's training.eta at fault
-            return trace.run(self.network, self.x, self.y, self.run_eta, steps or self.steps, overrides)
+            return trace.run(
+                self.network, self.x, self.y, self.run_eta, steps or self.steps, overrides, progress=progress
+            )
 
     @property
     def run_eta(self) -> float:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,16 +215,22 @@ class Run:
         raise KeyError(str(address))
 
 
+#: Told ``(steps taken, steps in all)`` as a long run goes on.
+Progress = Callable[[int, int], None]
+
+
 def _steps(
-    net: Network, data: Batch, eta: float, steps: int, hook: Hook
+    net: Network, data: Batch, eta: float, steps: int, hook: Hook, progress: Progress | None = None
 ) -> tuple[Step, Network, list[Array]]:
     """The first step (with ``hook``), the final network and the cost before and after each step."""
     first = step(net, data, None, eta, hook=hook)
     costs = [hook("cost", 0, net.stacked_cost(first.forward.z[-1], first.forward.a[-1], data.y, net.W))]
     final = first.after
-    for _ in range(steps - 1):
+    for taken in range(1, steps):
         costs.append(np.asarray(final.cost_of(data)))
         final = step(final, data, None, eta).after
+        if progress is not None:
+            progress(taken + 1, steps)
     L = len(final.W)
     final = final.with_arrays(
         [hook("W_new", l, final.W[l - 1]) for l in range(1, L + 1)],
@@ -244,6 +250,7 @@ def run(
     overrides: Mapping[Address, float] | None = None,
     *,
     hook: Hook | None = None,
+    progress: Progress | None = None,
 ) -> Run:
     """Take ``steps`` steps from ``net`` on ``x``, ``y``, with ``overrides`` put in on the way.
 
@@ -259,6 +266,8 @@ def run(
         Number of full-batch gradient-descent steps, ≥ 1.
     overrides
         Values to use in place of computed ones (see the module docstring for which take effect).
+    progress
+        Called as ``progress(taken, steps)`` after each step past the first.
     hook
         Instead of ``overrides``: a hook that sees every quantity of the first step (as in
         :func:`backprop_ref.training.step`), then ``"cost"``, ``"W_new"``, ``"b_new"`` and
@@ -278,7 +287,7 @@ def run(
         raise InputError("overrides", "no overrides beside a hook (the hook replaces values)", overrides)
     data = net.batch(x, y)
     with np.errstate(over="ignore", invalid="ignore"):  # a run that overflows is reported below
-        first, final, costs = _steps(net, data, eta, steps, hook)
+        first, final, costs = _steps(net, data, eta, steps, hook, progress)
     values = [float(c) for c in costs]
     if not math.isfinite(values[0]):
         shown = f"a cost of {values[0]} for the given parameters and data"
