@@ -52,12 +52,11 @@ def _frozen(net: Network, frozen: object) -> set[str]:
 def _updated(net: Network, grads: Gradients, eta: float, keep: set[str]) -> Network:
     """The network after θ ← θ − η·∂J/∂θ for every parameter not in ``keep``."""
     new: dict[str, Array] = {}
-    for (name, value), grad in zip(net.parameters().items(), grads.by_name().values(), strict=True):
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
+        for (name, value), grad in zip(net.parameters().items(), grads.by_name().values(), strict=True):
             new[name] = value if name in keep else value - eta * grad
-            finite = np.isfinite(new[name].sum())
-        if not finite:
-            raise diverged(eta, f"{name} to inf or NaN in one step")
+            if not np.isfinite(new[name].sum()):
+                raise diverged(eta, f"{name} to inf or NaN in one step")
     L = len(net.W)
     return net.with_arrays([new[f"W{l}"] for l in range(1, L + 1)], [new[f"b{l}"] for l in range(1, L + 1)])
 

@@ -158,7 +158,7 @@ def dependencies(
         [sources("W", l, net.W[l - 1]) for l in range(1, L + 1)],
         [sources("b", l, net.b[l - 1]) for l in range(1, L + 1)],
     )
-    run(traced, x, y, eta, steps, hook=hook)
+    run(traced, x, y, eta, min(steps, 2), hook=hook)  # two steps show the structure of any number
     out: dict[Address, frozenset[Address] | None] = {
         address: frozenset(named[i] for i in range(mask.bit_length()) if mask >> i & 1)
         for address, mask in found.items()

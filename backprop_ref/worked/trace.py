@@ -40,7 +40,7 @@ import numpy as np
 from backprop_ref.core import Array, Hook
 from backprop_ref.errors import InputError, diverged
 from backprop_ref.network import Batch, Network
-from backprop_ref.training import Step, step
+from backprop_ref.training import Step, step, train
 
 #: Kinds indexed by [unit, example]; by [row, column] of a weight matrix; by [unit] of a bias.
 PER_EXAMPLE = ("z", "a", "delta", "dC_da")
@@ -226,11 +226,11 @@ def _steps(
     first = step(net, data, None, eta, hook=hook)
     costs = [hook("cost", 0, net.stacked_cost(first.forward.z[-1], first.forward.a[-1], data.y, net.W))]
     final = first.after
-    for taken in range(1, steps):
-        costs.append(np.asarray(final.cost_of(data)))
-        final = step(final, data, None, eta).after
-        if progress is not None:
-            progress(taken + 1, steps)
+    if steps > 1:  # the later steps, unhooked: full-batch gradient descent, checked once
+        report = None if progress is None else (lambda epoch, _cost: progress(epoch + 1, steps))
+        later = train(final, data, None, eta, steps - 1, progress=report)
+        costs += [np.asarray(c) for c in later.costs[:-1]]
+        final = later.network
     L = len(final.W)
     final = final.with_arrays(
         [hook("W_new", l, final.W[l - 1]) for l in range(1, L + 1)],
