@@ -11,6 +11,7 @@ import pytest
 from backprop_ref.gradcheck import oracle_gradients
 from backprop_ref.worked.cli import main
 from backprop_ref.worked.spec import load
+from tests.test_gradcheck import octave_style_gradient
 
 SPEC = """
 title = "a 3-4-2 sigmoid network with cross-entropy"
@@ -42,17 +43,13 @@ def spec_path(tmp_path: Path) -> str:
 
 
 def octave_vector(spec_path: str) -> np.ndarray:
-    """Θ gradients written the way Octave code does it, examples as rows, unrolled with (:)."""
+    """Θ gradients written the way Octave code does it (examples as rows), unrolled with (:)."""
     spec = load(spec_path)
-    X, Y = spec.x.T, spec.y.T
-    m = X.shape[0]
-    T1, T2 = (np.hstack([b, W]) for W, b in zip(spec.network.W, spec.network.b, strict=True))
-    a1 = np.hstack([np.ones((m, 1)), X])
-    a2 = np.hstack([np.ones((m, 1)), 1 / (1 + np.exp(-(a1 @ T1.T)))])
-    a3 = 1 / (1 + np.exp(-(a2 @ T2.T)))
-    d3 = a3 - Y
-    d2 = (d3 @ T2)[:, 1:] * a2[:, 1:] * (1 - a2[:, 1:])
-    return np.concatenate([(d2.T @ a1 / m).ravel(order="F"), (d3.T @ a2 / m).ravel(order="F")])
+    theta = {
+        f"Theta{l}": np.hstack([b, W])
+        for l, (W, b) in enumerate(zip(spec.network.W, spec.network.b, strict=True), 1)
+    }
+    return octave_style_gradient(theta, spec.x, spec.y)
 
 
 def test_an_octave_vector_as_csv_agrees(
