@@ -193,9 +193,7 @@ class Network:
                 in_unit_interval(x.y, "y")
             return x
         xs = self.inputs(x)
-        ys = as_array(y, "y", (self.sizes[-1], xs.shape[1]))
-        if unit_interval:
-            in_unit_interval(ys, "y")
+        ys = self.targets(y, xs.shape[1])
         return Batch(xs, ys, unit_interval or bool(((ys >= 0) & (ys <= 1)).all()))
 
     def inputs(self, x: object) -> Array:
@@ -260,10 +258,7 @@ class Network:
                 shown = f"shape {y.y.shape}"
                 raise InputError("y", f"a batch with targets of shape {shape}", y, shown=shown)
             return fw, y.y
-        ys = as_array(y, "y", shape)
-        if self.cost in kernels.UNIT_INTERVAL_TARGETS:
-            in_unit_interval(ys, "y")
-        return fw, ys
+        return fw, self.targets(y, shape[1])
 
     def total_cost(self, fw: Forward, y: object) -> float:
         """The cost of a computed forward pass: reduced per-example costs plus the L2 penalty.
