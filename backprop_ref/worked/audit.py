@@ -36,12 +36,12 @@ from backprop_ref.worked.trace import Address
 
 
 def decimals(printed: str) -> int:
-    """How many decimals ``printed`` has (a spec's printed values are plain decimals).
+    """The decimal place of ``printed``'s last digit: its decimals, or their count in scientific notation.
 
     Examples
     --------
-    >>> decimals("0.22661423"), decimals("2")
-    (8, 0)
+    >>> decimals("0.22661423"), decimals("2"), decimals("1.2345e-05")
+    (8, 0, 9)
     """
     return -int(Decimal(printed).as_tuple().exponent)
 
