@@ -10,18 +10,35 @@ from typing import Any
 import numpy
 
 
-def _cases(common: Any, *cases: Any) -> Any:
+def _own(t: Any) -> Any:
+    """``t`` if it is a float64 ndarray, to be written over in place; else None (a new array)."""
+    return t if type(t) is numpy.ndarray and t.dtype == numpy.float64 else None
+
+
+def _into(out: Any, result: Any) -> Any:
+    """``result``, copied into ``out`` unless no ``out`` was given or it is there already."""
+    if out is None or result is out:
+        return result
+    out[...] = result
+    return out
+
+
+def _cases(out: Any, common: Any, *cases: Any) -> Any:
     """``common()``, with ``value()`` in its place wherever ``mask()`` holds, for each (mask, value) case.
 
     The common case is computed everywhere (where a rare case applies it may overflow: those
-    entries are replaced); a rare case is computed only if some entry needs it.
+    entries are replaced); a rare case is computed only if some entry needs it.  With ``out``,
+    the common case is computed in it and the rare entries are written over in place.
     """
     with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
         result = common()
         for mask, value in cases:
             where = mask()
             if numpy.any(where):
-                result = numpy.where(where, value(), result)
+                if out is not None:
+                    numpy.copyto(out, value(), where=where)
+                else:
+                    result = numpy.where(where, value(), result)
     return result
 
 ACTIVATIONS = ('sigmoid', 'tanh', 'relu', 'identity', 'softplus')
@@ -36,242 +53,441 @@ UNIT_INTERVAL_TARGETS = ('cross_entropy',)
 DEFAULT_COST = 'half_sse'
 
 
-def sigmoid(z: Any) -> Any:
+def sigmoid(z: Any, out: Any = None) -> Any:
     """a = 1/(1 + exp(-z))"""
     def common() -> Any:
-        return 1/(1 + numpy.exp(-z))
+        t0 = numpy.negative(z, out=out)
+        t0 = numpy.exp(t0, out=_own(t0))
+        t0 = numpy.add(1, t0, out=_own(t0))
+        t0 = numpy.divide(1.0, t0, out=_own(t0))
+        return _into(out, t0)
     def case_0() -> Any:
-        x0 = numpy.exp(z)
-        return x0/(x0 + 1)
-    return _cases(common, (lambda: numpy.less(z, -708), case_0))
+        t0 = numpy.exp(z)
+        t1 = numpy.add(1, t0)
+        t0 = numpy.divide(t0, t1, out=_own(t0))
+        return t0
+    return _cases(out, common, (lambda: numpy.less(z, -708), case_0))
 
 
-def sigmoid_prime(z: Any) -> Any:
+def sigmoid_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = a*(1 - a) for sigmoid"""
-    x0 = numpy.exp(-abs(z))
-    return x0/(x0 + 1)**2
+    t0 = numpy.absolute(z, out=out)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.add(1, t0)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
-def tanh(z: Any) -> Any:
+def tanh(z: Any, out: Any = None) -> Any:
     """a = tanh(z)"""
-    return numpy.tanh(z)
+    t0 = numpy.tanh(z, out=out)
+    return _into(out, t0)
 
 
-def tanh_prime(z: Any) -> Any:
+def tanh_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1 - a**2 for tanh"""
-    x0 = numpy.exp(-2*abs(z))
-    return 4*x0/(x0 + 1)**2
+    t0 = numpy.absolute(z)
+    t0 = numpy.multiply(-2, t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.multiply(4, t0, out=out)
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    return _into(out, t1)
 
 
-def relu(z: Any) -> Any:
+def relu(z: Any, out: Any = None) -> Any:
     """a = Max(0, z)"""
-    return numpy.maximum(0, z)
+    t0 = numpy.maximum(0, z, out=out)
+    return _into(out, t0)
 
 
-def relu_prime(z: Any) -> Any:
+def relu_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = Heaviside(z, 0) for relu"""
-    return numpy.heaviside(z, 0)
+    t0 = numpy.heaviside(z, 0, out=out)
+    return _into(out, t0)
 
 
-def identity(z: Any) -> Any:
+def identity(z: Any, out: Any = None) -> Any:
     """a = z"""
-    return z
+    return _into(out, z)
 
 
-def identity_prime(z: Any) -> Any:
+def identity_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1 for identity"""
-    return numpy.full_like(z, 1, dtype=float)
+    return _into(out, numpy.full_like(z, 1, dtype=float))
 
 
-def softplus(z: Any) -> Any:
+def softplus(z: Any, out: Any = None) -> Any:
     """a = log(exp(z) + 1)"""
-    return numpy.log1p(numpy.exp(-abs(z))) + numpy.maximum(0, z)
+    t0 = numpy.maximum(0, z, out=out)
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t1 = numpy.log1p(t1, out=_own(t1))
+    t0 = numpy.add(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
-def softplus_prime(z: Any) -> Any:
+def softplus_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1/(1 + exp(-z)) for softplus"""
-    x0 = numpy.exp(-abs(z))
-    return numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+    t0 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
-def half_sse(z: Any, a: Any, y: Any, K: Any) -> Any:
+def half_sse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of (-a + y)**2/2"""
-    return (1/2)*(-a + y)**2
+    t0 = numpy.subtract(y, a, out=out)
+    t0 = numpy.square(t0, out=_own(t0))
+    t0 = numpy.multiply(0.5, t0, out=_own(t0))
+    return _into(out, t0)
 
 
-def half_sse_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
+def half_sse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = a - y for half_sse"""
-    return a - y
+    t0 = numpy.subtract(a, y, out=out)
+    return _into(out, t0)
 
 
-def delta_half_sse_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_half_sse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(1 - a)*(a - y) for half_sse on sigmoid"""
-    x0 = numpy.exp(-abs(z))
-    return x0*(a - y)/(x0 + 1)**2
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.multiply(t0, t1, out=out)
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
-def delta_half_sse_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_half_sse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (1 - a**2)*(a - y) for half_sse on tanh"""
-    x0 = numpy.exp(-2*abs(z))
-    return 4*x0*(a - y)/(x0 + 1)**2
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.multiply(4, t0, out=out)
+    t2 = numpy.absolute(z)
+    t2 = numpy.multiply(-2, t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t1 = numpy.multiply(t1, t2, out=_own(t1))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    return _into(out, t1)
 
 
-def delta_half_sse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_half_sse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)*Heaviside(z, 0) for half_sse on relu"""
-    return (a - y)*numpy.heaviside(z, 0)
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.heaviside(z, 0)
+    t2 = numpy.multiply(t0, t1, out=out)
+    return _into(out, t2)
 
 
-def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a - y for half_sse on identity"""
-    return a - y
+    t0 = numpy.subtract(a, y, out=out)
+    return _into(out, t0)
 
 
-def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)/(1 + exp(-z)) for half_sse on softplus"""
-    x0 = numpy.exp(-abs(z))
-    return (a - y)*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t2 = numpy.multiply(t0, t1, out=out)
+    t1 = numpy.absolute(z, out=_own(t1))
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
-def sse(z: Any, a: Any, y: Any, K: Any) -> Any:
+def sse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of (-a + y)**2"""
-    return (-a + y)**2
+    t0 = numpy.subtract(y, a, out=out)
+    t0 = numpy.square(t0, out=_own(t0))
+    return _into(out, t0)
 
 
-def sse_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
+def sse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = 2*a - 2*y for sse"""
-    return 2*a - 2*y
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1, out=out)
+    return _into(out, t2)
 
 
-def delta_sse_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_sse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(1 - a)*(2*a - 2*y) for sse on sigmoid"""
-    x0 = numpy.exp(-abs(z))
-    return x0*(2*a - 2*y)/(x0 + 1)**2
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1)
+    t3 = numpy.absolute(z)
+    t3 = numpy.negative(t3, out=_own(t3))
+    t3 = numpy.exp(t3, out=_own(t3))
+    t4 = numpy.multiply(t2, t3, out=out)
+    t3 = numpy.add(1, t3, out=_own(t3))
+    t4 = numpy.divide(t4, t3, out=_own(t4))
+    t4 = numpy.divide(t4, t3, out=_own(t4))
+    return _into(out, t4)
 
 
-def delta_sse_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_sse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (1 - a**2)*(2*a - 2*y) for sse on tanh"""
-    x0 = numpy.exp(-2*abs(z))
-    return 4*x0*(2*a - 2*y)/(x0 + 1)**2
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1)
+    t3 = numpy.multiply(4, t2, out=out)
+    t4 = numpy.absolute(z)
+    t4 = numpy.multiply(-2, t4, out=_own(t4))
+    t4 = numpy.exp(t4, out=_own(t4))
+    t3 = numpy.multiply(t3, t4, out=_own(t3))
+    t4 = numpy.add(1, t4, out=_own(t4))
+    t3 = numpy.divide(t3, t4, out=_own(t3))
+    t3 = numpy.divide(t3, t4, out=_own(t3))
+    return _into(out, t3)
 
 
-def delta_sse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_sse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (2*a - 2*y)*Heaviside(z, 0) for sse on relu"""
-    return (2*a - 2*y)*numpy.heaviside(z, 0)
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1)
+    t3 = numpy.heaviside(z, 0)
+    t4 = numpy.multiply(t2, t3, out=out)
+    return _into(out, t4)
 
 
-def delta_sse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*a - 2*y for sse on identity"""
-    return 2*a - 2*y
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1, out=out)
+    return _into(out, t2)
 
 
-def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (2*a - 2*y)/(1 + exp(-z)) for sse on softplus"""
-    x0 = numpy.exp(-abs(z))
-    return (2*a - 2*y)*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1)
+    t3 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t4 = numpy.multiply(t2, t3, out=out)
+    t3 = numpy.absolute(z, out=_own(t3))
+    t3 = numpy.negative(t3, out=_own(t3))
+    t3 = numpy.exp(t3, out=_own(t3))
+    t3 = numpy.add(1, t3, out=_own(t3))
+    t4 = numpy.divide(t4, t3, out=_own(t4))
+    return _into(out, t4)
 
 
-def mse(z: Any, a: Any, y: Any, K: Any) -> Any:
+def mse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of (-a + y)**2/K"""
-    return (-a + y)**2/K
+    t0 = numpy.subtract(y, a, out=out)
+    t0 = numpy.square(t0, out=_own(t0))
+    t0 = numpy.divide(t0, K, out=_own(t0))
+    return _into(out, t0)
 
 
-def mse_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
+def mse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = 2*(a - y)/K for mse"""
-    return 2*(a - y)/K
+    t0 = numpy.subtract(a, y, out=out)
+    t0 = numpy.multiply(2, t0, out=_own(t0))
+    t0 = numpy.divide(t0, K, out=_own(t0))
+    return _into(out, t0)
 
 
-def delta_mse_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_mse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*a*(1 - a)*(a - y)/K for mse on sigmoid"""
-    x0 = numpy.exp(-abs(z))
-    return 2*x0*(a - y)/(K*(x0 + 1)**2)
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.multiply(2, t0, out=out)
+    t2 = numpy.absolute(z)
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t1 = numpy.multiply(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, K, out=_own(t1))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    return _into(out, t1)
 
 
-def delta_mse_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_mse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(1 - a**2)*(a - y)/K for mse on tanh"""
-    x0 = numpy.exp(-2*abs(z))
-    return 8*x0*(a - y)/(K*(x0 + 1)**2)
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.multiply(8, t0, out=out)
+    t2 = numpy.absolute(z)
+    t2 = numpy.multiply(-2, t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t1 = numpy.multiply(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, K, out=_own(t1))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    return _into(out, t1)
 
 
-def delta_mse_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_mse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)*Heaviside(z, 0)/K for mse on relu"""
-    return 2*(a - y)*numpy.heaviside(z, 0)/K
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.multiply(2, t0, out=out)
+    t2 = numpy.heaviside(z, 0)
+    t1 = numpy.multiply(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, K, out=_own(t1))
+    return _into(out, t1)
 
 
-def delta_mse_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_mse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)/K for mse on identity"""
-    return 2*(a - y)/K
+    t0 = numpy.subtract(a, y, out=out)
+    t0 = numpy.multiply(2, t0, out=_own(t0))
+    t0 = numpy.divide(t0, K, out=_own(t0))
+    return _into(out, t0)
 
 
-def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)/(K*(1 + exp(-z))) for mse on softplus"""
-    x0 = numpy.exp(-abs(z))
-    return 2*(a - y)*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(K*(x0 + 1))
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.multiply(2, t0, out=out)
+    t2 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t1 = numpy.multiply(t1, t2, out=_own(t1))
+    t1 = numpy.divide(t1, K, out=_own(t1))
+    t2 = numpy.absolute(z, out=_own(t2))
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    return _into(out, t1)
 
 
-def linear(z: Any, a: Any, y: Any, K: Any) -> Any:
+def linear(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of a*y"""
-    return a*y
+    t0 = numpy.multiply(a, y, out=out)
+    return _into(out, t0)
 
 
-def linear_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
+def linear_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = y for linear"""
-    return y
+    return _into(out, y)
 
 
-def delta_linear_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_linear_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*y*(1 - a) for linear on sigmoid"""
-    x0 = numpy.exp(-abs(z))
-    return x0*y/(x0 + 1)**2
+    t0 = numpy.absolute(z)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.multiply(y, t0, out=out)
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    return _into(out, t1)
 
 
-def delta_linear_tanh(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_linear_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y*(1 - a**2) for linear on tanh"""
-    x0 = numpy.exp(-2*abs(z))
-    return 4*x0*y/(x0 + 1)**2
+    t0 = numpy.multiply(4, y, out=out)
+    t1 = numpy.absolute(z)
+    t1 = numpy.multiply(-2, t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
-def delta_linear_relu(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_linear_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y*Heaviside(z, 0) for linear on relu"""
-    return y*numpy.heaviside(z, 0)
+    t0 = numpy.heaviside(z, 0)
+    t1 = numpy.multiply(y, t0, out=out)
+    return _into(out, t1)
 
 
-def delta_linear_identity(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_linear_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y for linear on identity"""
-    return y
+    return _into(out, y)
 
 
-def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y/(1 + exp(-z)) for linear on softplus"""
-    x0 = numpy.exp(-abs(z))
-    return y*numpy.where(numpy.greater_equal(z, 0), 1, x0)/(x0 + 1)
+    t0 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t1 = numpy.multiply(y, t0, out=out)
+    t0 = numpy.absolute(z, out=_own(t0))
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    return _into(out, t1)
 
 
-def cross_entropy(z: Any, a: Any, y: Any, K: Any) -> Any:
+def cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of -y*log(a) - (1 - y)*log(1 - a)"""
-    return y*numpy.maximum(0, -z) + (1 - y)*numpy.maximum(0, z) + numpy.log1p(numpy.exp(-abs(z)))
+    t0 = numpy.negative(z)
+    t0 = numpy.maximum(0, t0, out=_own(t0))
+    t1 = numpy.multiply(y, t0)
+    t2 = numpy.subtract(1, y)
+    t0 = numpy.maximum(0, z, out=_own(t0))
+    t3 = numpy.multiply(t2, t0, out=out)
+    t1 = numpy.add(t1, t3, out=_own(t1))
+    t0 = numpy.absolute(z, out=_own(t0))
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t0 = numpy.log1p(t0, out=_own(t0))
+    t3 = numpy.add(t1, t0, out=_own(t3))
+    return _into(out, t3)
 
 
-def cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any) -> Any:
+def cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = (a - y)/(a*(1 - a)) for cross_entropy"""
     def common() -> Any:
-        return -y*(1 + numpy.exp(-z)) + (1 - y)*(numpy.exp(z) + 1)
+        t0 = numpy.subtract(1, y)
+        t1 = numpy.exp(z)
+        t1 = numpy.add(1, t1, out=_own(t1))
+        t2 = numpy.multiply(t0, t1, out=out)
+        t1 = numpy.negative(z, out=_own(t1))
+        t1 = numpy.exp(t1, out=_own(t1))
+        t1 = numpy.add(1, t1, out=_own(t1))
+        t3 = numpy.multiply(y, t1)
+        t2 = numpy.subtract(t2, t3, out=_own(t2))
+        return _into(out, t2)
     def case_0() -> Any:
-        return numpy.exp(z) + 1
+        t0 = numpy.exp(z)
+        t0 = numpy.add(1, t0, out=_own(t0))
+        return t0
     def case_1() -> Any:
-        return -1 - numpy.exp(-z)
-    return _cases(common, (lambda: numpy.equal(y, 0), case_0), (lambda: numpy.equal(y, 1), case_1))
+        t0 = numpy.negative(z)
+        t0 = numpy.exp(t0, out=_own(t0))
+        t0 = numpy.add(1, t0, out=_own(t0))
+        t0 = numpy.negative(t0, out=_own(t0))
+        return t0
+    return _cases(out, common, (lambda: numpy.equal(y, 0), case_0), (lambda: numpy.equal(y, 1), case_1))
 
 
-def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any) -> Any:
+def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a - y for cross_entropy on sigmoid"""
-    return a - y
+    t0 = numpy.subtract(a, y, out=out)
+    return _into(out, t0)
 
 
-def l2_penalty(theta: Any, lmbda: Any, m: Any) -> Any:
+def l2_penalty(theta: Any, lmbda: Any, m: Any, out: Any = None) -> Any:
     """one weight's L2 penalty"""
-    return (1/2)*lmbda*theta**2/m
+    t0 = numpy.multiply(0.5, lmbda)
+    t1 = numpy.square(theta, out=out)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t1 = numpy.divide(t0, m, out=_own(t1))
+    return _into(out, t1)
 
 
-def l2_gradient(theta: Any, lmbda: Any, m: Any) -> Any:
+def l2_gradient(theta: Any, lmbda: Any, m: Any, out: Any = None) -> Any:
     """d(L2 penalty)/dθ"""
-    return lmbda*theta/m
+    t0 = numpy.multiply(lmbda, theta, out=out)
+    t0 = numpy.divide(t0, m, out=_own(t0))
+    return _into(out, t0)

@@ -43,21 +43,40 @@ def unchanged(kind: str, layer: int, value: Array) -> Array:
     return value
 
 
+#: Where a caller that keeps none of the per-example arrays lets them be written:
+#: ``space(kind, layer, shape)`` returns a float64 array of that shape to write over (the same one
+#: on every call), for ``kind`` in "z", "a", "delta", "dC_da".  None: every array is new.
+Space = Callable[[str, int, tuple[int, ...]], Array]
+
+
+def _out(space: Space | None, kind: str, layer: int, like: Array) -> dict[str, Array]:
+    """``{"out": the space's array for (kind, layer) of like's shape}``, or no keyword at all."""
+    return {} if space is None else {"out": space(kind, layer, like.shape)}
+
+
 def forward(
     W: Sequence[Array],
     b: Sequence[Array],
     x: Array,
     f: Sequence[Elementwise],
     hook: Hook = unchanged,
+    space: Space | None = None,
 ) -> tuple[list[Array], list[Array]]:
-    """Return ``(z, a)``: weighted inputs of layers 1..L and activations of layers 0..L."""
+    """Return ``(z, a)``: weighted inputs of layers 1..L and activations of layers 0..L.
+
+    With ``space`` (2-D arrays only), zˡ and aˡ are written into the space's arrays.
+    """
     z: list[Array] = []
     a = [hook("a", 0, x)]
     for l, (W_l, b_l, f_l) in enumerate(zip(W, b, f, strict=True), start=1):
-        z_l = W_l @ a[-1]
+        z_l = (
+            W_l @ a[-1]
+            if space is None
+            else np.matmul(W_l, a[-1], out=space("z", l, (len(W_l), a[-1].shape[1])))
+        )
         z_l += b_l  # in place: no second array the size of the batch
         z.append(hook("z", l, z_l))
-        a.append(hook("a", l, f_l(z[-1])))
+        a.append(hook("a", l, f_l(z[-1], **_out(space, "a", l, z_l))))
     return z, a
 
 
@@ -69,6 +88,7 @@ def output_error(
     dC_da_out: Elementwise | None,
     hook: Hook,
     L: int,
+    space: Space | None = None,
 ) -> tuple[Array, Array | None]:
     """BP1: return ``(δᴸ, ∂C/∂aᴸ)``, each from its own proven closed form (not one from the other).
 
@@ -79,15 +99,25 @@ def output_error(
     if dC_da_out is not None:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # ±inf past |z| ≈ 709
             dC_da = hook("dC_da", L, dC_da_out(z_L, a_L, y))
-    return hook("delta", L, delta_out(z_L, a_L, y)), dC_da
+    return hook("delta", L, delta_out(z_L, a_L, y, **_out(space, "delta", L, z_L))), dC_da
 
 
 def hidden_error(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int
+    W_next: Array,
+    delta_next: Array,
+    fprime: Elementwise,
+    z: Array,
+    hook: Hook,
+    l: int,
+    space: Space | None = None,
 ) -> tuple[Array, Array]:
     """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹``, ``δˡ⁺¹`` and f'(zˡ)."""
-    dC_da = hook("dC_da", l, W_next.T @ delta_next)
-    return hook("delta", l, dC_da * fprime(z)), dC_da
+    if space is None:
+        dC_da = hook("dC_da", l, W_next.T @ delta_next)
+        return hook("delta", l, dC_da * fprime(z)), dC_da
+    dC_da = hook("dC_da", l, np.matmul(W_next.T, delta_next, out=space("dC_da", l, z.shape)))
+    slope = fprime(z, out=space("delta", l, z.shape))
+    return hook("delta", l, np.multiply(dC_da, slope, out=slope)), dC_da
 
 
 @dataclass(frozen=True)
@@ -113,17 +143,19 @@ def backward(
     *,
     wrt_input: bool = False,
     hook: Hook = unchanged,
+    space: Space | None = None,
 ) -> Backward:
     """Run BP1 then BP2 from layer L down to 1 (and ∂C/∂a⁰ = (W¹)ᵀδ¹ when ``wrt_input``).
 
     ``dC_da_out`` None leaves ∂C/∂aᴸ uncomputed (None), for a caller that needs only δ.
+    With ``space``, every δˡ and ∂C/∂aˡ is written into the space's arrays.
     """
     L = len(W)
-    d, g = output_error(z[-1], a[-1], y, delta_out, dC_da_out, hook, L)
+    d, g = output_error(z[-1], a[-1], y, delta_out, dC_da_out, hook, L, space)
     delta: list[Array] = [d]
     dC_da: list[Array | None] = [g]
     for l in range(L - 1, 0, -1):
-        d, g = hidden_error(W[l], delta[0], fprime[l - 1], z[l - 1], hook, l)
+        d, g = hidden_error(W[l], delta[0], fprime[l - 1], z[l - 1], hook, l, space)
         delta.insert(0, d)
         dC_da.insert(0, g)
     dC_da.insert(0, W[0].T @ delta[0] if wrt_input else None)
@@ -163,7 +195,9 @@ class Gradients:
 
 def layer_gradients(delta: Array, a_prev: Array, b_shape: tuple[int, ...], scale: Any) -> tuple[Array, Array]:
     """BP4 and BP3 for one layer, summed over examples and multiplied by ``scale``."""
-    return scale * (delta @ a_prev.T), scale * sum_to_shape(delta, b_shape)
+    dW = delta @ a_prev.T
+    dW *= scale  # in place: the product is new
+    return dW, scale * sum_to_shape(delta, b_shape)
 
 
 def parameter_gradients(

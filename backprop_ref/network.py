@@ -15,6 +15,7 @@ start with an underscore, and :meth:`Network.with_arrays`, take checked arrays a
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,6 +54,24 @@ class Batch:
     def examples(self) -> int:
         """The number of examples m (columns)."""
         return int(self.x.shape[1])
+
+
+#: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
+#: a larger batch gets new arrays on every call.
+SPACE_LIMIT = 256 * 2**20
+
+
+class _Space(threading.local):
+    """Arrays written over by every call of the same batch size, one set per thread."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple[str, int], Array] = {}
+
+    def get(self, kind: str, layer: int, shape: tuple[int, ...]) -> Array:
+        array = self.arrays.get((kind, layer))
+        if array is None or array.shape != shape:
+            array = self.arrays[kind, layer] = np.empty(shape)
+        return array
 
 
 @dataclass(frozen=True)
@@ -232,7 +251,9 @@ class Network:
     def _scale(self, examples: int) -> float:
         return 1.0 / examples if self.conventions.reduction == "mean" else 1.0
 
-    def stacked_cost(self, z_L: Array, a_L: Array, y: Array, W: Sequence[Array]) -> Array:
+    def stacked_cost(
+        self, z_L: Array, a_L: Array, y: Array, W: Sequence[Array], space: core.Space | None = None
+    ) -> Array:
         """J from the output layer's zᴸ, aᴸ and every Wˡ, for one parameter set or N stacked ones.
 
         ``z_L``, ``a_L`` are ``(n_L, m)`` or ``(N, n_L, m)`` and ``W[l-1]`` is ``Wˡ`` or ``(N, *Wˡ.shape)``;
@@ -241,7 +262,10 @@ class Network:
         This is the one place the cost is totalled; :meth:`total_cost` is it for one set.
         """
         m = y.shape[-1]
-        total = self._scale(m) * self._kernels[1].term(z_L, a_L, y).sum(axis=(-2, -1))
+        terms = self._kernels[1].term(
+            z_L, a_L, y, **({} if space is None else {"out": space("C", 0, z_L.shape)})
+        )
+        total = self._scale(m) * terms.sum(axis=(-2, -1))
         lmbda = self.conventions.lmbda
         if lmbda:
             for W_l in W:
@@ -326,13 +350,34 @@ class Network:
         pairs = [self.layer_gradient(l, d, fw.a[l - 1]) for l, d in enumerate(back.delta, start=1)]
         return Gradients([dW for dW, _ in pairs], [db for _, db in pairs])
 
+    @cached_property
+    def _space(self) -> _Space:
+        """This network's arrays for the per-example quantities of :meth:`cost_and_gradient`."""
+        return _Space()
+
     def _cost_and_gradient(self, data: Batch) -> tuple[float, Gradients]:
-        """J and its gradient, computing nothing else (not ∂C/∂aᴸ, which the gradient does not use)."""
-        fw = self.forward(data)
+        """J and its gradient, computing nothing else (not ∂C/∂aᴸ, which the gradient does not use).
+
+        The per-example arrays (every z, a, δ, ∂C/∂a and the cost terms) are returned to nobody, so
+        they are written into arrays kept from the last call of the same batch size (per thread,
+        up to :data:`SPACE_LIMIT` bytes); only J and the gradients are new.
+        """
         layers, cost = self._kernels
+        m = data.examples
+        space = self._space.get if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT else None
+        z, a = core.forward(self.W, self.b, data.x, [k.f for k in layers], space=space)
         fprimes = [k.fprime for k in layers]
-        back = core.backward(self.W, fw.z, fw.a, data.y, fprimes, cost.delta, None)
-        return self.total_cost(fw, data), self.gradients(fw, back)
+        back = core.backward(self.W, z, a, data.y, fprimes, cost.delta, None, space=space)
+        J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
+        scale, lmbda = self._scale(m), self.conventions.lmbda
+        dW, db = [], []
+        for W_l, b_l, delta, a_prev in zip(self.W, self.b, back.delta, a[:-1], strict=True):
+            dW_l, db_l = core.layer_gradients(delta, a_prev, b_l.shape, scale)
+            if lmbda:
+                dW_l += kernels.l2_gradient(W_l, lmbda, m)
+            dW.append(dW_l)
+            db.append(db_l)
+        return J, Gradients(dW, db)
 
     def cost_and_gradient(self, x: object, y: object = None) -> tuple[float, Gradients]:
         """``J`` and its gradient from one forward and one backward pass (for optimisers).

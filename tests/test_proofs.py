@@ -64,7 +64,7 @@ def test_backward_pass_is_proven_on_a_symbolic_network(sizes: tuple[int, ...], e
 
 
 def without_fprime(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int, space: object = None
 ) -> tuple[Array, Array]:
     """BP2 with the f'(zˡ) factor forgotten: δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹."""
     dC_da = W_next.T @ delta_next
@@ -72,7 +72,7 @@ def without_fprime(
 
 
 def untransposed(
-    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int
+    W_next: Array, delta_next: Array, fprime: Elementwise, z: Array, hook: Hook, l: int, space: object = None
 ) -> tuple[Array, Array]:
     """BP2 with Wˡ⁺¹ where (Wˡ⁺¹)ᵀ belongs (shapes agree only for a square Wˡ⁺¹)."""
     dC_da = W_next @ delta_next

@@ -13,9 +13,12 @@ Regenerate with ``python -m backprop_ref.symbolic.codegen`` (proves every rule f
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
+from sympy.codegen.cfunctions import log1p
 from sympy.printing.numpy import NumPyPrinter
 
 from backprop_ref.symbolic.proofs import elementwise_proofs
@@ -49,18 +52,35 @@ from typing import Any
 import numpy
 
 
-def _cases(common: Any, *cases: Any) -> Any:
+def _own(t: Any) -> Any:
+    """``t`` if it is a float64 ndarray, to be written over in place; else None (a new array)."""
+    return t if type(t) is numpy.ndarray and t.dtype == numpy.float64 else None
+
+
+def _into(out: Any, result: Any) -> Any:
+    """``result``, copied into ``out`` unless no ``out`` was given or it is there already."""
+    if out is None or result is out:
+        return result
+    out[...] = result
+    return out
+
+
+def _cases(out: Any, common: Any, *cases: Any) -> Any:
     """``common()``, with ``value()`` in its place wherever ``mask()`` holds, for each (mask, value) case.
 
     The common case is computed everywhere (where a rare case applies it may overflow: those
-    entries are replaced); a rare case is computed only if some entry needs it.
+    entries are replaced); a rare case is computed only if some entry needs it.  With ``out``,
+    the common case is computed in it and the rare entries are written over in place.
     """
     with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
         result = common()
         for mask, value in cases:
             where = mask()
             if numpy.any(where):
-                result = numpy.where(where, value(), result)
+                if out is not None:
+                    numpy.copyto(out, value(), where=where)
+                else:
+                    result = numpy.where(where, value(), result)
     return result
 '''
 
@@ -88,39 +108,196 @@ class _Printer(NumPyPrinter):
         return text
 
 
+#: Arguments that are numbers, never arrays: they do not set the shape of a result.
+_SCALARS = ("K", "m", "lmbda")
+
+
 def function_source(name: str, args: tuple[sp.Symbol, ...], expr: sp.Expr, doc: str) -> str:
-    """The source of one generated function ``name(*args)`` returning ``expr`` elementwise."""
+    """The source of one generated function ``name(*args, out=None)`` returning ``expr`` elementwise.
+
+    ``out``, if given, is an array of the result's shape that shares no memory with the
+    arguments; the result is computed in it (and returned).
+    """
     printer = _Printer({"fully_qualified_modules": True})
     # Python names for symbols whose names are keywords (λ is "lambda" for SymPy's LaTeX).
     renamed = {s: sp.Symbol("lmbda", **s.assumptions0) for s in args if s.name == "lambda"}
     args = tuple(renamed.get(s, s) for s in args)
     expr = sp.sympify(expr).subs(renamed)
-    signature = ", ".join(f"{s}: Any" for s in args)
+    scalars = frozenset(s for s in args if s.name in _SCALARS)
+    signature = ", ".join([*(f"{s}: Any" for s in args), "out: Any = None"])
     if isinstance(expr, sp.Piecewise):  # the common case last: see _cases
         (common, _), *rare = reversed(expr.args)
-        inner = [_body("common", common, args, printer)]
+        inner = [_body("common", common, args, printer, scalars)]
         calls = []
         for i, (value, condition) in enumerate(rare):  # the first condition applied last: it wins
-            inner.append(_body(f"case_{i}", value, args, printer))
+            inner.append(_body(f"case_{i}", value, args, printer, scalars))
             calls.append(f"(lambda: {printer.doprint(condition)}, case_{i})")
         nested = "".join("".join(f"    {line}\n" for line in part.splitlines()) for part in inner)
-        statements = f"{nested}    return _cases(common, {', '.join(calls)})\n"
+        statements = f"{nested}    return _cases(out, common, {', '.join(calls)})\n"
     else:
-        statements = "".join(f"    {line}\n" for line in _body(None, expr, args, printer).splitlines())
+        body = _body(None, expr, args, printer, scalars)
+        statements = "".join(f"    {line}\n" for line in body.splitlines())
     return f'\n\ndef {name}({signature}) -> Any:\n    """{doc}"""\n{statements}'
 
 
-def _body(inner: str | None, expr: sp.Expr, args: tuple[sp.Symbol, ...], printer: _Printer) -> str:
-    """Statements that compute ``expr`` (common subexpressions first), as a nested function ``inner``."""
-    shared, (reduced,) = sp.cse(expr)
-    lines = [f"{printer.doprint(s)} = {printer.doprint(e)}" for s, e in shared]
-    body = printer.doprint(reduced)
-    if not reduced.free_symbols:  # a constant: give it the shape of the first argument
-        body = f"numpy.full_like({args[0]}, {body}, dtype=float)"
-    statements = [*lines, f"return {body}"]
+def _body(
+    inner: str | None,
+    expr: sp.Expr,
+    args: tuple[sp.Symbol, ...],
+    printer: _Printer,
+    scalars: frozenset[sp.Symbol],
+) -> str:
+    """Statements that compute ``expr`` into ``out``, as a nested function ``inner`` (None: inline).
+
+    The common case of a Piecewise computes into ``out``; its rare cases into new arrays.
+    """
+    into = "out" if inner in (None, "common") else None  # a rare case: new arrays (see _cases)
+    if not expr.free_symbols:  # a constant: give it the shape of the first argument
+        constant = f"numpy.full_like({args[0]}, {printer.doprint(expr)}, dtype=float)"
+        statements = [f"return _into(out, {constant})" if into else f"return {constant}"]
+    else:
+        statements = _straight_line(expr, printer, scalars, into)
     if inner is None:
         return "\n".join(statements)
     return f"def {inner}() -> Any:\n" + "".join(f"    {line}\n" for line in statements)
+
+
+# ---- straight-line, in-place printing ---------------------------------------------------------
+
+#: SymPy functions printed as the NumPy ufunc of the same meaning.
+_UFUNCS = {
+    sp.exp: np.exp,
+    sp.log: np.log,
+    log1p: np.log1p,
+    sp.tanh: np.tanh,
+    sp.Abs: np.absolute,
+    sp.Max: np.maximum,
+}
+
+
+@dataclass
+class _Step:
+    """One line: ``value = numpy.<ufunc>(*operands, out=...)``, or ``value = <text>`` printed whole."""
+
+    ufunc: str | None
+    operands: list[int | str]  # earlier values (their index) or printed literals and arguments
+    arrays: frozenset[sp.Symbol]  # the array arguments it depends on: they fix its shape
+    text: str = ""
+
+
+class _Lowering:
+    """An expression as a list of one-ufunc steps, each shared subexpression computed once."""
+
+    def __init__(self, printer: _Printer, scalars: frozenset[sp.Symbol]) -> None:
+        self.printer, self.scalars = printer, scalars
+        self.steps: list[_Step] = []
+        self.done: dict[sp.Expr, int | str] = {}
+
+    def value(self, expr: sp.Expr) -> int | str:
+        """The step computing ``expr`` (or the literal or argument name it is)."""
+        if expr not in self.done:
+            self.done[expr] = self._lower(expr)
+        return self.done[expr]
+
+    def _add(
+        self, ufunc: str | None, operands: list[int | str], arrays: frozenset[sp.Symbol], text: str = ""
+    ) -> int:
+        self.steps.append(_Step(ufunc, operands, arrays, text))
+        return len(self.steps) - 1
+
+    def _lower(self, expr: sp.Expr) -> int | str:
+        arrays = frozenset(expr.free_symbols - self.scalars)
+        if expr.is_Integer:
+            return str(int(expr))
+        if expr.is_Number:
+            return repr(float(expr))
+        if expr.is_Symbol:
+            return str(self.printer.doprint(expr))
+        if expr.func in _UFUNCS and (expr.func is not sp.Max or len(expr.args) == 2):
+            return self._add(_UFUNCS[expr.func].__name__, [self.value(arg) for arg in expr.args], arrays)
+        if isinstance(expr, sp.Heaviside):
+            return self._add("heaviside", [self.value(arg) for arg in expr.args], arrays)
+        if isinstance(expr, sp.Add):
+            plus = [term for term in expr.args if not term.could_extract_minus_sign()]
+            minus = [-term for term in expr.args if term.could_extract_minus_sign()]
+            if not plus:
+                return self._add("negative", [self._fold(arrays, "add", minus, "subtract", [])], arrays)
+            return self._fold(arrays, "add", plus, "subtract", minus)
+        if isinstance(expr, sp.Mul):
+            coeff, factors = expr.as_coeff_mul()
+            top = [f for f in factors if not _reciprocal(f)]
+            bottom = [f.base for f in factors if _reciprocal(f) for _ in range(-int(f.exp))]
+            if coeff == -1:
+                return self._add("negative", [self._fold(arrays, "multiply", top, "divide", bottom)], arrays)
+            return self._fold(arrays, "multiply", [coeff, *top] if coeff != 1 else top, "divide", bottom)
+        if isinstance(expr, sp.Pow) and expr.exp == 2:
+            return self._add("square", [self.value(expr.base)], arrays)
+        if _reciprocal(expr):
+            return self._fold(arrays, "multiply", [], "divide", [expr.base] * -int(expr.exp))
+        return self._add(None, [], arrays, str(self.printer.doprint(expr)))  # printed whole
+
+    def _fold(
+        self, arrays: frozenset[sp.Symbol], join: str, head: list[sp.Expr], split: str, tail: list[sp.Expr]
+    ) -> int | str:
+        """``head[0] join head[1] join ... split tail[0] split ...``, left to right (1.0 if no head)."""
+        acc = self.value(head[0]) if head else "1.0"
+        for ufunc, operand in [(join, h) for h in head[1:]] + [(split, t) for t in tail]:
+            acc = self._add(ufunc, [acc, self.value(operand)], arrays)
+        return acc
+
+
+def _reciprocal(expr: sp.Expr) -> bool:
+    """``b**-k`` for a whole k ≥ 1: printed as k divisions, so that b**k never overflows."""
+    return bool(expr.is_Pow and expr.exp.is_Integer and expr.exp < 0)
+
+
+def _straight_line(
+    expr: sp.Expr, printer: _Printer, scalars: frozenset[sp.Symbol], into: str | None = "out"
+) -> list[str]:
+    """Statements computing ``expr`` into ``into`` (or a new array if None), reusing dead temporaries.
+
+    A temporary whose last use has passed lends its array to a later step that depends on the same
+    array arguments (so has the same shape); the last step of the result's chain writes to ``out``.
+    ``_own(t)`` passes ``t`` as ``out=`` only if it is a float64 ndarray, so scalars, integer arrays
+    and traced arrays are computed as NumPy computes the printed expression, in new arrays.
+    """
+    lowering = _Lowering(printer, scalars)
+    result = lowering.value(expr)
+    steps = lowering.steps
+    last_use = {i: i for i in range(len(steps))}
+    for i, step in enumerate(steps):
+        for operand in step.operands:
+            if isinstance(operand, int):
+                last_use[operand] = i
+    if isinstance(result, int):
+        last_use[result] = len(steps)
+    slot: dict[int, str] = {}
+    free: list[str] = []
+    arrays_of: dict[str, frozenset[sp.Symbol]] = {}
+    for i, step in enumerate(steps):
+        released = [slot[o] for o in step.operands if isinstance(o, int) and last_use[o] == i]
+        free.extend(dict.fromkeys(released))
+        reuse = [name for name in free if arrays_of[name] == step.arrays and step.ufunc is not None]
+        if reuse:
+            slot[i] = reuse[0]
+            free.remove(reuse[0])
+        else:
+            slot[i] = f"t{len(arrays_of)}"
+            arrays_of[slot[i]] = step.arrays
+    final = slot.get(result) if isinstance(result, int) else None
+    lines, started = [], set()
+    for i, step in enumerate(steps):
+        name = slot[i]
+        if step.ufunc is None:
+            lines.append(f"{name} = {step.text}")
+        else:
+            out = f"_own({name})" if name in started else (into if name == final else None)
+            args = ", ".join(slot[o] if isinstance(o, int) else o for o in step.operands)
+            lines.append(f"{name} = numpy.{step.ufunc}({args}{f', out={out}' if out else ''})")
+        started.add(name)
+    value = final if final else result
+    lines.append(f"return _into({into}, {value})" if into else f"return {value}")
+    return lines
 
 
 def generated_source() -> str:

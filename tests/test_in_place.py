@@ -1,0 +1,124 @@
+"""The in-place paths compute exactly what the allocating ones do, and never leak their arrays.
+
+``cost_and_gradient`` writes every per-example array into arrays it keeps between calls
+(``Network._space``), and every generated kernel can compute into a given ``out``.  These tests
+compare both with the plain paths (``forward``, ``backward``, ``total_cost``, ``layer_gradient``
+and the kernels called without ``out``), show that what a call returns is never written over by
+a later call, and that two threads do not share arrays.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_ref import Network, _generated
+from tests.test_properties import PROPERTY, Problem, problems
+
+KERNELS = [
+    f
+    for name, f in vars(_generated).items()
+    if inspect.isfunction(f) and not name.startswith("_") and "out" in inspect.signature(f).parameters
+]
+
+
+def checked_path(net: Network, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    """J and the gradient through the public, allocating steps."""
+    fw = net.forward(x)
+    back = net.backward(fw, y)
+    pairs = [net.layer_gradient(l, d, fw.a[l - 1]) for l, d in enumerate(back.delta, start=1)]
+    return net.total_cost(fw, y), [g for pair in pairs for g in pair]
+
+
+@PROPERTY
+@given(problems())
+def test_cost_and_gradient_equals_the_allocating_path(problem: Problem) -> None:
+    net, x, y = problem
+    cost, g = net.cost_and_gradient(x, y)
+    cost_ref, g_ref = checked_path(net, x, y)
+    assert cost == cost_ref
+    for got, want in zip([a for pair in zip(g.dW, g.db, strict=True) for a in pair], g_ref, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_what_a_call_returned_is_not_written_over_by_the_next(net: Network) -> None:
+    rng = np.random.default_rng(1)
+    n0, nL = net.sizes[0], net.sizes[-1]
+    for m in (1, 3):  # m = 1: δ already has the bias's shape, the case most prone to aliasing
+        x1, y1 = rng.uniform(-1, 1, (n0, m)), rng.uniform(0, 1, (nL, m))
+        x2, y2 = rng.uniform(-1, 1, (n0, m)), rng.uniform(0, 1, (nL, m))
+        cost1, g1 = net.cost_and_gradient(x1, y1)
+        kept = [a.copy() for a in (*g1.dW, *g1.db)]
+        net.cost_and_gradient(x2, y2)  # same shapes: the same kept arrays are written over
+        for before, after in zip(kept, (*g1.dW, *g1.db), strict=True):
+            np.testing.assert_array_equal(before, after)
+        assert net.cost_of(x1, y1) == cost1
+
+
+def test_threads_do_not_share_arrays(net: Network) -> None:
+    rng = np.random.default_rng(2)
+    batches = [
+        (rng.uniform(-1, 1, (net.sizes[0], 5)), rng.uniform(0, 1, (net.sizes[-1], 5))) for _ in range(2)
+    ]
+    want = [checked_path(net, x, y) for x, y in batches]
+    wrong: list[int] = []
+
+    def work(i: int) -> None:
+        for _ in range(300):
+            cost, g = net.cost_and_gradient(*batches[i])
+            if cost != want[i][0] or not np.array_equal(g.dW[0], want[i][1][0]):
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == []
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=lambda f: f.__name__)
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1.0, 30.0, 800.0]))
+def test_a_kernel_computes_the_same_into_out(kernel: object, seed: int, scale: float) -> None:
+    """Same values (bit for bit), the result is ``out`` itself, and no argument is changed."""
+    rng = np.random.default_rng(seed)
+    names = list(inspect.signature(kernel).parameters)[:-1]  # type: ignore[arg-type]
+    shape = (3, 4)
+    args = {
+        "z": rng.uniform(-scale, scale, shape),
+        "a": rng.uniform(0, 1, shape),
+        "y": rng.choice([0.0, 1.0, 0.3], shape),
+        "K": 3,
+        "theta": rng.uniform(-2, 2, shape),
+        "lmbda": 0.7,
+        "m": 5,
+    }
+    given_args = [args[n] for n in names]
+    copies = [np.copy(v) for v in given_args]
+    with np.errstate(all="ignore"):
+        want = kernel(*given_args)  # type: ignore[operator]
+        out = np.full(shape, np.nan)
+        got = kernel(*given_args, out=out)  # type: ignore[operator]
+    assert got is out
+    np.testing.assert_array_equal(got, want)
+    for before, after in zip(copies, given_args, strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("kernel", KERNELS, ids=lambda f: f.__name__)
+def test_a_kernel_takes_numbers_and_other_dtypes_as_numpy_does(kernel: object) -> None:
+    """Scalars, int and float32 arrays: no in-place step applies, the result is NumPy's."""
+    names = list(inspect.signature(kernel).parameters)[:-1]  # type: ignore[arg-type]
+    values = {"z": 0.5, "a": 0.25, "y": 1.0, "K": 2, "theta": 0.5, "lmbda": 0.5, "m": 2}
+    scalar = kernel(*[values[n] for n in names])  # type: ignore[operator]
+    ints = kernel(*[np.array([1, 2]) if n in ("z", "a", "y", "theta") else values[n] for n in names])  # type: ignore[operator]
+    assert np.ndim(scalar) == 0
+    assert np.isfinite(scalar)
+    assert np.shape(ints) in ((2,), ())
+    assert np.all(np.isfinite(ints))
