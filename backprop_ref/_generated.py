@@ -41,15 +41,18 @@ def _cases(out: Any, common: Any, *cases: Any) -> Any:
                     result = numpy.where(where, value(), result)
     return result
 
-ACTIVATIONS = ('sigmoid', 'tanh', 'relu', 'identity', 'softplus')
+ACTIVATIONS = ('sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax')
+OUTPUT_ONLY = ('softmax',)
 COST_OUTPUTS = {
-    'half_sse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
-    'sse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
-    'mse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
-    'linear': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus'),
+    'half_sse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax'),
+    'sse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax'),
+    'mse': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax'),
+    'linear': ('sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax'),
     'cross_entropy': ('sigmoid',),
+    'categorical_cross_entropy': ('softmax',),
 }
-UNIT_INTERVAL_TARGETS = ('cross_entropy',)
+UNIT_INTERVAL_TARGETS = ('cross_entropy', 'categorical_cross_entropy')
+DISTRIBUTION_TARGETS = ('categorical_cross_entropy',)
 DEFAULT_COST = 'half_sse'
 
 
@@ -142,6 +145,31 @@ def softplus_prime(z: Any, out: Any = None) -> Any:
     return _into(out, t0)
 
 
+def leaky_relu(z: Any, out: Any = None) -> Any:
+    """a = Piecewise((z, z > 0), (z/100, True))"""
+    t0 = numpy.multiply(0.01, z, out=out)
+    t0 = numpy.maximum(z, t0, out=_own(t0))
+    return _into(out, t0)
+
+
+def leaky_relu_prime(z: Any, out: Any = None) -> Any:
+    """f'(z) = 99*Heaviside(z, 0)/100 + 1/100 for leaky_relu"""
+    t0 = numpy.heaviside(z, 0, out=out)
+    t0 = numpy.multiply(0.99, t0, out=_own(t0))
+    t0 = numpy.add(0.01, t0, out=_own(t0))
+    return _into(out, t0)
+
+
+def softmax(z: Any, out: Any = None) -> Any:
+    """a = exp(z)/UnitSum(exp(z))"""
+    t0 = numpy.max(z, axis=-2, keepdims=True)
+    t1 = numpy.subtract(z, t0, out=out)
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.sum(t1, axis=-2, keepdims=True)
+    t1 = numpy.divide(t1, t2, out=_own(t1))
+    return _into(out, t1)
+
+
 def half_sse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of (-a + y)**2/2"""
     t0 = numpy.subtract(y, a, out=out)
@@ -172,15 +200,15 @@ def delta_half_sse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> A
 def delta_half_sse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (1 - a**2)*(a - y) for half_sse on tanh"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.multiply(4, t0, out=out)
-    t2 = numpy.absolute(z)
-    t2 = numpy.multiply(-2, t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t1 = numpy.multiply(t1, t2, out=_own(t1))
-    t2 = numpy.add(1, t2, out=_own(t2))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.multiply(4, t0, out=_own(t0))
+    t1 = numpy.absolute(z)
+    t1 = numpy.multiply(-2, t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.multiply(t0, t1, out=out)
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_half_sse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -208,6 +236,27 @@ def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> 
     t1 = numpy.add(1, t1, out=_own(t1))
     t2 = numpy.divide(t2, t1, out=_own(t2))
     return _into(out, t2)
+
+
+def delta_half_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = (a - y)*(99*Heaviside(z, 0)/100 + 1/100) for half_sse on leaky_relu"""
+    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.multiply(0.99, t0, out=_own(t0))
+    t0 = numpy.add(0.01, t0, out=_own(t0))
+    t1 = numpy.subtract(a, y)
+    t2 = numpy.multiply(t0, t1, out=out)
+    return _into(out, t2)
+
+
+def delta_half_sse_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = a*(a - y - UnitSum(a*(a - y))) for half_sse on softmax"""
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.subtract(a, y)
+    t1 = numpy.multiply(a, t1, out=_own(t1))
+    t2 = numpy.sum(t1, axis=-2, keepdims=True)
+    t3 = numpy.subtract(t0, t2, out=out)
+    t3 = numpy.multiply(a, t3, out=_own(t3))
+    return _into(out, t3)
 
 
 def sse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -245,15 +294,15 @@ def delta_sse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     t0 = numpy.multiply(2, a)
     t1 = numpy.multiply(2, y)
     t2 = numpy.subtract(t0, t1)
-    t3 = numpy.multiply(4, t2, out=out)
-    t4 = numpy.absolute(z)
-    t4 = numpy.multiply(-2, t4, out=_own(t4))
-    t4 = numpy.exp(t4, out=_own(t4))
-    t3 = numpy.multiply(t3, t4, out=_own(t3))
-    t4 = numpy.add(1, t4, out=_own(t4))
-    t3 = numpy.divide(t3, t4, out=_own(t3))
-    t3 = numpy.divide(t3, t4, out=_own(t3))
-    return _into(out, t3)
+    t2 = numpy.multiply(4, t2, out=_own(t2))
+    t3 = numpy.absolute(z)
+    t3 = numpy.multiply(-2, t3, out=_own(t3))
+    t3 = numpy.exp(t3, out=_own(t3))
+    t4 = numpy.multiply(t2, t3, out=out)
+    t3 = numpy.add(1, t3, out=_own(t3))
+    t4 = numpy.divide(t4, t3, out=_own(t4))
+    t4 = numpy.divide(t4, t3, out=_own(t4))
+    return _into(out, t4)
 
 
 def delta_sse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -289,6 +338,31 @@ def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     return _into(out, t4)
 
 
+def delta_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = (2*a - 2*y)*(99*Heaviside(z, 0)/100 + 1/100) for sse on leaky_relu"""
+    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.multiply(0.99, t0, out=_own(t0))
+    t0 = numpy.add(0.01, t0, out=_own(t0))
+    t1 = numpy.multiply(2, a)
+    t2 = numpy.multiply(2, y)
+    t3 = numpy.subtract(t1, t2)
+    t4 = numpy.multiply(t0, t3, out=out)
+    return _into(out, t4)
+
+
+def delta_sse_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = a*(2*a - 2*y - UnitSum(a*(2*a - 2*y))) for sse on softmax"""
+    t0 = numpy.multiply(2, a)
+    t1 = numpy.multiply(2, y)
+    t2 = numpy.subtract(t0, t1)
+    t2 = numpy.multiply(a, t2, out=_own(t2))
+    t3 = numpy.sum(t2, axis=-2, keepdims=True)
+    t4 = numpy.subtract(t0, t3)
+    t5 = numpy.subtract(t4, t1, out=out)
+    t5 = numpy.multiply(a, t5, out=_own(t5))
+    return _into(out, t5)
+
+
 def mse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of (-a + y)**2/K"""
     t0 = numpy.subtract(y, a, out=out)
@@ -308,41 +382,41 @@ def mse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 def delta_mse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*a*(1 - a)*(a - y)/K for mse on sigmoid"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.multiply(2, t0, out=out)
-    t2 = numpy.absolute(z)
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t1 = numpy.multiply(t1, t2, out=_own(t1))
-    t1 = numpy.divide(t1, K, out=_own(t1))
-    t2 = numpy.add(1, t2, out=_own(t2))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.multiply(2, t0, out=_own(t0))
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.multiply(t0, t1, out=out)
+    t2 = numpy.divide(t2, K, out=_own(t2))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_mse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(1 - a**2)*(a - y)/K for mse on tanh"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.multiply(8, t0, out=out)
-    t2 = numpy.absolute(z)
-    t2 = numpy.multiply(-2, t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t1 = numpy.multiply(t1, t2, out=_own(t1))
-    t1 = numpy.divide(t1, K, out=_own(t1))
-    t2 = numpy.add(1, t2, out=_own(t2))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.multiply(8, t0, out=_own(t0))
+    t1 = numpy.absolute(z)
+    t1 = numpy.multiply(-2, t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.multiply(t0, t1, out=out)
+    t2 = numpy.divide(t2, K, out=_own(t2))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_mse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)*Heaviside(z, 0)/K for mse on relu"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.multiply(2, t0, out=out)
-    t2 = numpy.heaviside(z, 0)
-    t1 = numpy.multiply(t1, t2, out=_own(t1))
-    t1 = numpy.divide(t1, K, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.multiply(2, t0, out=_own(t0))
+    t1 = numpy.heaviside(z, 0)
+    t2 = numpy.multiply(t0, t1, out=out)
+    t2 = numpy.divide(t2, K, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_mse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -356,16 +430,42 @@ def delta_mse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)/(K*(1 + exp(-z))) for mse on softplus"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.multiply(2, t0, out=out)
-    t2 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t1 = numpy.multiply(t1, t2, out=_own(t1))
+    t0 = numpy.multiply(2, t0, out=_own(t0))
+    t1 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t2 = numpy.multiply(t0, t1, out=out)
+    t2 = numpy.divide(t2, K, out=_own(t2))
+    t1 = numpy.absolute(z, out=_own(t1))
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
+
+
+def delta_mse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = 2*(a - y)*(99*Heaviside(z, 0)/100 + 1/100)/K for mse on leaky_relu"""
+    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.multiply(0.99, t0, out=_own(t0))
+    t0 = numpy.add(0.01, t0, out=_own(t0))
+    t0 = numpy.multiply(2, t0, out=_own(t0))
+    t1 = numpy.subtract(a, y)
+    t2 = numpy.multiply(t0, t1, out=out)
+    t2 = numpy.divide(t2, K, out=_own(t2))
+    return _into(out, t2)
+
+
+def delta_mse_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = a*(-UnitSum(2*a*(a - y)/K) + 2*(a - y)/K) for mse on softmax"""
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.multiply(2, t0)
     t1 = numpy.divide(t1, K, out=_own(t1))
-    t2 = numpy.absolute(z, out=_own(t2))
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t2 = numpy.add(1, t2, out=_own(t2))
-    t1 = numpy.divide(t1, t2, out=_own(t1))
-    return _into(out, t1)
+    t2 = numpy.multiply(2, a)
+    t0 = numpy.multiply(t2, t0, out=_own(t0))
+    t0 = numpy.divide(t0, K, out=_own(t0))
+    t3 = numpy.sum(t0, axis=-2, keepdims=True)
+    t4 = numpy.subtract(t1, t3, out=out)
+    t4 = numpy.multiply(a, t4, out=_own(t4))
+    return _into(out, t4)
 
 
 def linear(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -393,15 +493,15 @@ def delta_linear_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any
 
 def delta_linear_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y*(1 - a**2) for linear on tanh"""
-    t0 = numpy.multiply(4, y, out=out)
+    t0 = numpy.multiply(4, y)
     t1 = numpy.absolute(z)
     t1 = numpy.multiply(-2, t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t2 = numpy.multiply(t0, t1, out=out)
     t1 = numpy.add(1, t1, out=_own(t1))
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    return _into(out, t0)
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_linear_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -426,6 +526,24 @@ def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> An
     t0 = numpy.add(1, t0, out=_own(t0))
     t1 = numpy.divide(t1, t0, out=_own(t1))
     return _into(out, t1)
+
+
+def delta_linear_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = y*(99*Heaviside(z, 0)/100 + 1/100) for linear on leaky_relu"""
+    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.multiply(0.99, t0, out=_own(t0))
+    t0 = numpy.add(0.01, t0, out=_own(t0))
+    t1 = numpy.multiply(y, t0, out=out)
+    return _into(out, t1)
+
+
+def delta_linear_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = a*(y - UnitSum(a*y)) for linear on softmax"""
+    t0 = numpy.multiply(a, y)
+    t1 = numpy.sum(t0, axis=-2, keepdims=True)
+    t2 = numpy.subtract(y, t1)
+    t3 = numpy.multiply(a, t2, out=out)
+    return _into(out, t3)
 
 
 def cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -477,12 +595,42 @@ def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None)
     return _into(out, t0)
 
 
+def categorical_cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """one unit's term of -y*log(a)"""
+    t0 = numpy.max(z, axis=-2, keepdims=True)
+    t1 = numpy.subtract(z, t0)
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.sum(t1, axis=-2, keepdims=True)
+    t2 = numpy.log(t2, out=_own(t2))
+    t0 = numpy.add(t0, t2, out=_own(t0))
+    t1 = numpy.subtract(t0, z, out=_own(t1))
+    t3 = numpy.multiply(y, t1, out=out)
+    return _into(out, t3)
+
+
+def categorical_cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """dC/da = -y/a for categorical_cross_entropy"""
+    def common() -> Any:
+        t0 = numpy.divide(y, a, out=out)
+        t0 = numpy.negative(t0, out=_own(t0))
+        return _into(out, t0)
+    def case_0() -> Any:
+        return numpy.full_like(z, 0, dtype=float)
+    return _cases(out, common, (lambda: numpy.equal(y, 0), case_0))
+
+
+def delta_categorical_cross_entropy_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
+    """output error δ = dC/dz = a - y for categorical_cross_entropy on softmax"""
+    t0 = numpy.subtract(a, y, out=out)
+    return _into(out, t0)
+
+
 def l2_penalty(theta: Any, lmbda: Any, m: Any, out: Any = None) -> Any:
     """one weight's L2 penalty"""
     t0 = numpy.multiply(0.5, lmbda)
     t1 = numpy.square(theta, out=out)
-    t0 = numpy.multiply(t0, t1, out=_own(t0))
-    t1 = numpy.divide(t0, m, out=_own(t1))
+    t1 = numpy.multiply(t0, t1, out=_own(t1))
+    t1 = numpy.divide(t1, m, out=_own(t1))
     return _into(out, t1)
 
 

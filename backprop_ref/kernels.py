@@ -25,6 +25,10 @@ COST_OUTPUTS: dict[str, tuple[str, ...]] = _generated.COST_OUTPUTS
 DEFAULT_COST: str = _generated.DEFAULT_COST
 #: Costs whose targets must lie in [0, 1].
 UNIT_INTERVAL_TARGETS: tuple[str, ...] = _generated.UNIT_INTERVAL_TARGETS
+#: Costs whose targets must, in each example, sum to 1 as well (a distribution over the units).
+DISTRIBUTION_TARGETS: tuple[str, ...] = _generated.DISTRIBUTION_TARGETS
+#: Activations allowed only in the output layer (softmax: no elementwise f').
+OUTPUT_ONLY: tuple[str, ...] = _generated.OUTPUT_ONLY
 
 #: One weight's L2 penalty λ/(2m)·θ² and its gradient (λ/m)·θ, each ``(theta, lmbda, m)``.
 l2_penalty: Callable[[Array, float, int], Array] = _generated.l2_penalty
@@ -57,6 +61,14 @@ def check_activation(name: object, field: str = "activation") -> str:
     return name
 
 
+def check_hidden(name: str, field: str) -> str:
+    """Return ``name`` if it may serve a hidden layer (not softmax), else raise."""
+    if name in OUTPUT_ONLY:
+        expected = f"a hidden-layer activation ({', '.join(a for a in ACTIVATIONS if a not in OUTPUT_ONLY)})"
+        raise InputError(field, expected + f"; {name} serves only the output layer", name)
+    return name
+
+
 def check_cost(name: object, output_activation: str) -> str:
     """Return ``name`` if it is a known cost that accepts ``output_activation``, else raise."""
     if not isinstance(name, str) or name not in COST_OUTPUTS:
@@ -71,8 +83,22 @@ def check_cost(name: object, output_activation: str) -> str:
 
 
 def activation(name: str) -> ActivationKernels:
-    """The generated ``f`` and ``f'`` of activation ``name`` (a name already checked)."""
-    return ActivationKernels(name, getattr(_generated, name), getattr(_generated, f"{name}_prime"))
+    """The generated ``f`` and ``f'`` of activation ``name`` (a name already checked).
+
+    An output-only activation (softmax) has no elementwise f'; its ``fprime`` says so if called.
+    """
+    return ActivationKernels(
+        name, getattr(_generated, name), getattr(_generated, f"{name}_prime", _no_fprime(name))
+    )
+
+
+def _no_fprime(name: str) -> Callable[..., Array]:
+    def fprime(z: Array, out: Array | None = None) -> Array:
+        raise InputError(
+            "activations", "an activation with an elementwise derivative in a hidden layer", name
+        )
+
+    return fprime
 
 
 def cost(name: str, output_activation: str, outputs: int) -> CostKernels:

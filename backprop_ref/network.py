@@ -26,7 +26,7 @@ from backprop_ref import core, kernels
 from backprop_ref.conventions import Conventions
 from backprop_ref.core import Array, Backward, Gradients, Hook
 from backprop_ref.errors import InputError
-from backprop_ref.validation import as_array, in_unit_interval
+from backprop_ref.validation import as_array, distributions, in_unit_interval
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,8 @@ class Network:
         activations = [
             kernels.check_activation(n, f"activations[{l}]") for l, n in enumerate(self.activations, 1)
         ]
+        for l, name in enumerate(activations[:-1], 1):
+            kernels.check_hidden(name, f"activations[{l}]")
         kernels.check_cost(self.cost, activations[-1])
         object.__setattr__(self, "W", W)
         object.__setattr__(self, "b", b)
@@ -210,6 +212,8 @@ class Network:
                 raise InputError("x", expected, x, shown=shown)
             if unit_interval and not x.in_unit_interval:
                 in_unit_interval(x.y, "y")
+            if self.cost in kernels.DISTRIBUTION_TARGETS:  # a sum per example: cheap next to a pass
+                distributions(x.y, "y")
             return x
         xs = self.inputs(x)
         ys = self.targets(y, xs.shape[1])
@@ -222,6 +226,8 @@ class Network:
     def targets(self, y: object, examples: int) -> Array:
         """``y`` as a checked ``(n_L, m)`` array matching ``examples`` (in [0, 1] where the cost needs it)."""
         arr = as_array(y, "y", (self.sizes[-1], examples))
+        if self.cost in kernels.DISTRIBUTION_TARGETS:
+            return distributions(arr, "y")
         return in_unit_interval(arr, "y") if self.cost in kernels.UNIT_INTERVAL_TARGETS else arr
 
     # --- forward, cost, backward -------------------------------------------------------------------

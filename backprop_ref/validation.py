@@ -101,6 +101,22 @@ def in_unit_interval(arr: Array, field: str) -> Array:
     return arr
 
 
+#: How far an example's targets may sum from 1 and still be a distribution (rounding in a file).
+DISTRIBUTION_TOLERANCE = 1e-9
+
+
+def distributions(arr: Array, field: str) -> Array:
+    """``arr`` if each example (column) is a distribution over the units: in [0, 1], summing to 1."""
+    in_unit_interval(arr, field)
+    sums = arr.sum(axis=0)
+    off = np.abs(sums - 1) > DISTRIBUTION_TOLERANCE
+    if off.any():
+        j = int(np.argmax(off))
+        expected = "targets that sum to 1 in each example (column), for categorical cross-entropy"
+        raise InputError(field, expected, sums[j], shown=f"a sum of {sums[j]:.12g} in example {j + 1}")
+    return arr
+
+
 def number(value: object, field: str, *, minimum: float | None = None, inclusive: bool = True) -> float:
     """``value`` as a finite float (≥ ``minimum``, or > when not ``inclusive``), else raise."""
     bound = "" if minimum is None else f" {'≥' if inclusive else '>'} {minimum:g}"

@@ -37,12 +37,23 @@ jax.config.update("jax_enable_x64", True)
 Array = Any
 DEPTH, WIDTH, EXAMPLES = 5, 8, 4  # the deepest and widest network and largest batch drawn
 
+
+def _softmax(z: Array, units: Array) -> Array:
+    """e^z_k / Σ_j e^z_j over the real output units (padded units get 0), as textbooks write it."""
+    e = jnp.exp(z) * units
+    return e / jnp.sum(e, axis=0)
+
+
+# Each activation of z; ``units`` (1 on the real output units) matters only to softmax, whose
+# units are coupled, and which is used only on the output layer.
 ACTIVATIONS = {
-    "sigmoid": jax.nn.sigmoid,
-    "tanh": jnp.tanh,
-    "relu": lambda z: jnp.maximum(z, 0.0),
-    "identity": lambda z: z,
-    "softplus": jax.nn.softplus,
+    "sigmoid": lambda z, units: jax.nn.sigmoid(z),
+    "tanh": lambda z, units: jnp.tanh(z),
+    "relu": lambda z, units: jnp.maximum(z, 0.0),
+    "identity": lambda z, units: z,
+    "softplus": lambda z, units: jax.nn.softplus(z),
+    "leaky_relu": lambda z, units: jax.nn.leaky_relu(z, negative_slope=0.01),
+    "softmax": _softmax,
 }
 
 # Each cost per example (a vector over the batch), from its textbook definition; ``units`` is 1 on
@@ -54,6 +65,10 @@ COSTS = {
     "linear": lambda a, y, units: jnp.sum(units * y * a, axis=0),
     "cross_entropy": lambda a, y, units: (
         -jnp.sum(units * (y * jnp.log(a) + (1 - y) * jnp.log(1 - a)), axis=0)
+    ),
+    # -Σ y log a over the real units (a padded unit's a is 0: its log is taken of 1 instead).
+    "categorical_cross_entropy": lambda a, y, units: (
+        -jnp.sum(units * y * jnp.log(jnp.where(units > 0, a, 1.0)), axis=0)
     ),
 }
 
@@ -69,8 +84,8 @@ class Spec:
     bias: str  # "per_unit" or "shared"
 
 
-def _activate(kind: Array, z: Array) -> Array:
-    return jax.lax.switch(kind, list(ACTIVATIONS.values()), z)
+def _activate(kind: Array, z: Array, units: Array) -> Array:
+    return jax.lax.switch(kind, list(ACTIVATIONS.values()), z, units)
 
 
 def _column(b: tuple[Array, Array]) -> Array:
@@ -90,7 +105,7 @@ def _J(W: Array, b: Array, x: Array, data: _Data) -> Array:
     """J: the per-example costs summed (divisor 1) or averaged (divisor m), plus L2 on weights."""
     a = x
     for W_l, b_l, kind in zip(W, b, data.kinds, strict=True):
-        a = _activate(kind, W_l @ a + _column(b_l))
+        a = _activate(kind, W_l @ a + _column(b_l), data.units)
     per_example = _per_example_cost(data.cost, a, data.y, data.units)
     weights = sum(jnp.sum((real * W_l) ** 2) for real, W_l in zip(data.real, W, strict=True))
     return jnp.sum(data.examples * per_example) / data.divisor + data.lmbda / (2 * data.m) * weights
@@ -208,10 +223,10 @@ def gradient(spec: Spec, W: list[Array], b: list[Array], x: Array, y: Array) -> 
 
 
 @jax.jit
-def _layer(W: Array, b: Array, a_prev: Array, kind: Array) -> tuple[Array, Array]:
-    """``(zˡ, aˡ)`` from ``aˡ⁻¹``."""
+def _layer(W: Array, b: Array, a_prev: Array, kind: Array, units: Array) -> tuple[Array, Array]:
+    """``(zˡ, aˡ)`` from ``aˡ⁻¹`` (``units``: the output layer's real units, for softmax)."""
     z = W @ a_prev + _column(b)
-    return z, _activate(kind, z)
+    return z, _activate(kind, z, units)
 
 
 @jax.jit
@@ -219,7 +234,7 @@ def _output_delta(z: Array, kind: Array, data: _Data) -> Array:
     """δᴸ = ∂C/∂zᴸ of each example: ``jax.grad`` of the per-example costs, summed."""
 
     def summed(z_: Array) -> Array:
-        a = _activate(kind, z_)
+        a = _activate(kind, z_, data.units)
         return jnp.sum(data.examples * _per_example_cost(data.cost, a, data.y, data.units))
 
     return jax.grad(summed)(z)
@@ -241,7 +256,7 @@ def _updated(W: Array, real: Array, b: Array, a_prev: Array, delta: Array, eta: 
 @jax.jit
 def _carried(W_new: Array, b: Array, z: Array, kind: Array, delta_next: Array) -> Array:
     """δˡ: ``jax.vjp`` of ``zˡ ↦ W_new f(zˡ) + bˡ⁺¹`` (the next weighted input) applied to δˡ⁺¹."""
-    _, pull = jax.vjp(lambda z_: W_new @ _activate(kind, z_) + _column(b), z)
+    _, pull = jax.vjp(lambda z_: W_new @ _activate(kind, z_, jnp.ones_like(z_[:, :1])) + _column(b), z)
     return pull(delta_next)[0]
 
 
@@ -258,7 +273,7 @@ def step_after(
     L, kinds = len(W), net.data.kinds  # the real layers only: no padded ones
     z, a = [], [jnp.asarray(net.x)]
     for l in range(1, L + 1):
-        z_l, a_l = _layer(net.W[l - 1], net.b[l - 1], a[-1], kinds[l - 1])
+        z_l, a_l = _layer(net.W[l - 1], net.b[l - 1], a[-1], kinds[l - 1], net.data.units)
         z.append(z_l)
         a.append(a_l)
     delta = [_output_delta(z[-1], kinds[L - 1], net.data)]  # delta[0]: δ of the layer reached

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
+from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS, DISTRIBUTION_TARGETS, OUTPUT_ONLY
 from backprop_ref.worked.audit import audit, direct_inputs, matches, verdict
 from backprop_ref.worked.spec import Spec, build, load
 from backprop_ref.worked.trace import Address
@@ -374,7 +374,8 @@ def examples(draw: st.DrawFn) -> dict[str, Any]:
     """A random small spec document (depth 1-3, widths 1-3, 1-3 examples) with one printed number."""
     sizes = draw(st.lists(st.integers(1, 3), min_size=2, max_size=4))
     cost, output = draw(st.sampled_from([(c, o) for c, outputs in COST_OUTPUTS.items() for o in outputs]))
-    hidden = draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
+    hidden_kinds = [f for f in ACTIVATIONS if f not in OUTPUT_ONLY]
+    hidden = draw(st.lists(st.sampled_from(hidden_kinds), min_size=len(sizes) - 2, max_size=len(sizes) - 2))
     bias = draw(st.sampled_from(["per_unit", "shared"]))
     m = draw(st.integers(1, 3))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -397,7 +398,11 @@ def examples(draw: st.DrawFn) -> dict[str, Any]:
         },
         "data": {
             "x": rng.uniform(-1, 1, (sizes[0], m)).tolist(),
-            "y": rng.uniform(0, 1, (sizes[-1], m)).tolist(),
+            "y": (
+                rng.dirichlet(np.ones(sizes[-1]), m).T
+                if cost in DISTRIBUTION_TARGETS
+                else rng.uniform(0, 1, (sizes[-1], m))
+            ).tolist(),
         },
         "training": {"eta": 0.5, "steps": draw(st.integers(1, 2))},
         "printed": [{"name": "cost", "value": "0", "where": "-", "expected": "reproduced", "note": "-"}],

@@ -143,13 +143,15 @@ BAD = [
     ),
     (
         '"sigmoid"]',
-        '"softmax"]',
-        "network.activations[2]: expected one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus'",
+        '"gelu"]',
+        "network.activations[2]: expected one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus', "
+        "'leaky_relu', 'softmax'",
     ),
     (
         'cost = "half_sse"',
         'cost = "hinge"',
-        "network.cost: expected one of 'half_sse', 'sse', 'mse', 'linear', 'cross_entropy'",
+        "network.cost: expected one of 'half_sse', 'sse', 'mse', 'linear', 'cross_entropy', "
+        "'categorical_cross_entropy'",
     ),
     ("lmbda = 0.0", "lmbda = -1.0", "network.conventions.lmbda: expected a number ≥ 0, got -1.0"),
     ("eta = 0.5", "eta = 0", "training.eta: expected a number > 0, got 0"),

@@ -67,11 +67,11 @@ def test_cross_entropy_at_saturation_is_finite_and_exact(z: float, y: float, cos
 
 @pytest.mark.parametrize(("cost", "output"), PAIRS)
 def test_output_delta_at_z_1000_is_finite(cost: str, output: str) -> None:
-    y = np.array([0.0, 1.0])
+    z, y = Z[:, None], np.array([[0.0], [1.0]])  # two output units of one example (softmax's column)
     with np.errstate(all="raise", under="ignore"):
-        a = getattr(_generated, output)(Z)
-        delta = getattr(_generated, f"delta_{cost}_{output}")(Z, a, y, 2)
-        term = getattr(_generated, cost)(Z, a, y, 2)
+        a = getattr(_generated, output)(z)
+        delta = getattr(_generated, f"delta_{cost}_{output}")(z, a, y, 2)
+        term = getattr(_generated, cost)(z, a, y, 2)
     assert np.isfinite(delta).all()
     assert np.isfinite(term).all()
 
@@ -81,16 +81,17 @@ def test_gradient_of_a_saturated_network_warns_nothing(cost: str, output: str) -
     # Hidden z = ±1000, so σ is exactly 0 or 1, and output z = +1000 for the first example and
     # -1000 for the second, each against the opposite target.  pytest turns any NumPy
     # RuntimeWarning (overflow, divide by zero, invalid value) into a failure.
-    net = Network(W=[[[1000.0], [-1000.0]], [[1000.0, -1000.0]]], b=[[0.0, 0.0], [0.0]],
+    net = Network(W=[[[1000.0], [-1000.0]], [[1000.0, -1000.0], [0.0, 0.0]]], b=[[0.0, 0.0], [0.0, 0.0]],
                   activations=["sigmoid", output], cost=cost)  # fmt: skip
-    x, y = [[1.0, -1.0]], [[0.0, 1.0]]
-    assert net.forward(x).z[-1].tolist() == [[1000.0, -1000.0]]
+    x, y = [[1.0, -1.0]], [[0.0, 1.0], [1.0, 0.0]]  # every target a distribution too (a softmax's)
+    assert net.forward(x).z[-1].tolist() == [[1000.0, -1000.0], [0.0, 0.0]]
     grads = net.gradient(x, y)
     assert all(np.isfinite(g).all() for g in [*grads.dW, *grads.db])
     J = net.cost_of(x, y)
     assert np.isfinite(J)
     if cost == "cross_entropy":
-        assert J == 1000.0  # each example costs |z|: the mean is 1000
+        # each example costs |z| on its saturated unit and log 2 on the other (z = 0): the mean
+        assert pytest.approx(1000.0 + np.log(2), rel=1e-15) == J
 
 
 def test_importing_the_package_does_not_import_sympy() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from backprop_ref import Conventions, InputError, Network, step, train
 
-ACTIVATION_NAMES = "one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus'"
+ACTIVATION_NAMES = "one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax'"
 PER_LAYER = "2 entries, one per layer (as many as W)"
 
 
@@ -51,10 +51,11 @@ NETWORKS = {
     "activations a string": ({"activations": "sigmoid"},
                              "activations: expected a list of activation names, one per layer, "
                              "got 'sigmoid'"),
-    "unknown activation": ({"activations": ["softmax", "sigmoid"]},
-                           f"activations[1]: expected {ACTIVATION_NAMES}, got 'softmax'"),
+    "unknown activation": ({"activations": ["gelu", "sigmoid"]},
+                           f"activations[1]: expected {ACTIVATION_NAMES}, got 'gelu'"),
     "unknown cost": ({"cost": "hinge"},
                      "cost: expected one of 'half_sse', 'sse', 'mse', 'linear', 'cross_entropy', "
+                     "'categorical_cross_entropy', "
                      "got 'hinge'"),
     "cross-entropy on tanh": ({"activations": ["sigmoid", "tanh"]},
                               "activations[-1]: expected an output activation cross_entropy "

@@ -113,12 +113,18 @@ def test_a_kernel_computes_the_same_into_out(kernel: object, seed: int, scale: f
 
 @pytest.mark.parametrize("kernel", KERNELS, ids=lambda f: f.__name__)
 def test_a_kernel_takes_numbers_and_other_dtypes_as_numpy_does(kernel: object) -> None:
-    """Scalars, int and float32 arrays: no in-place step applies, the result is NumPy's."""
+    """Scalars, int and float32 arrays: no in-place step applies, the result is NumPy's.
+
+    A kernel that sums or maximises over an example's units (softmax's) needs a column of units:
+    its "scalar" is one unit of one example, shape (1, 1).
+    """
     names = list(inspect.signature(kernel).parameters)[:-1]  # type: ignore[arg-type]
-    values = {"z": 0.5, "a": 0.25, "y": 1.0, "K": 2, "theta": 0.5, "lmbda": 0.5, "m": 2}
+    values: dict[str, object] = {"z": 0.5, "a": 0.25, "y": 1.0, "K": 2, "theta": 0.5, "lmbda": 0.5, "m": 2}
+    if "axis=-2" in inspect.getsource(kernel):  # type: ignore[arg-type]
+        values.update({n: np.array([[v]]) for n, v in values.items() if n in ("z", "a", "y")})
     scalar = kernel(*[values[n] for n in names])  # type: ignore[operator]
-    ints = kernel(*[np.array([1, 2]) if n in ("z", "a", "y", "theta") else values[n] for n in names])  # type: ignore[operator]
-    assert np.ndim(scalar) == 0
+    ints = kernel(*[np.array([[1], [0]]) if n in ("z", "a", "y", "theta") else values[n] for n in names])  # type: ignore[operator]
+    assert np.size(scalar) == 1
     assert np.isfinite(scalar)
-    assert np.shape(ints) in ((2,), ())
+    assert np.size(ints) in (1, 2)
     assert np.all(np.isfinite(ints))

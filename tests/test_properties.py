@@ -18,16 +18,18 @@ from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_ref import Conventions, Network, step
 from backprop_ref.conventions import BIASES, REDUCTIONS
-from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
+from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS, DISTRIBUTION_TARGETS, OUTPUT_ONLY
 from tests import reference_jax
 
 PROPERTY = settings(max_examples=200, deadline=None, derandomize=True)
 PAIRS = [(cost, output) for cost, outputs in COST_OUTPUTS.items() for output in outputs]
+HIDDEN = [f for f in ACTIVATIONS if f not in OUTPUT_ONLY]
 DEPTHS = st.integers(1, 5)
 
 
@@ -38,12 +40,19 @@ class Problem(NamedTuple):
 
 
 @st.composite
-def problems(draw: st.DrawFn, depths: st.SearchStrategy[int] = DEPTHS, **conventions: object) -> Problem:
-    """A random network and a batch for it; ``conventions`` fixes some of its conventions."""
+def problems(
+    draw: st.DrawFn,
+    depths: st.SearchStrategy[int] = DEPTHS,
+    pairs: list[tuple[str, str]] = PAIRS,
+    hidden_kinds: list[str] = HIDDEN,
+    **conventions: object,
+) -> Problem:
+    """A random network and a batch for it; ``conventions`` fixes some of its conventions, ``pairs``
+    the (cost, output activation) pairs and ``hidden_kinds`` the hidden activations drawn from."""
     L = draw(depths)
     sizes = draw(st.lists(st.integers(1, 8), min_size=L + 1, max_size=L + 1))
-    hidden = draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=L - 1, max_size=L - 1))
-    cost, output = draw(st.sampled_from(PAIRS))
+    hidden = draw(st.lists(st.sampled_from(hidden_kinds), min_size=L - 1, max_size=L - 1))
+    cost, output = draw(st.sampled_from(pairs))
     drawn = Conventions(
         reduction=draw(st.sampled_from(REDUCTIONS)),
         lmbda=draw(st.just(0.0) | st.floats(0.01, 2.0)),
@@ -61,6 +70,8 @@ def problems(draw: st.DrawFn, depths: st.SearchStrategy[int] = DEPTHS, **convent
     )
     x = rng.uniform(-1.0, 1.0, (sizes[0], m))
     y = rng.uniform(0.0 if cost == "cross_entropy" else -1.0, 1.0, (sizes[-1], m))
+    if cost in DISTRIBUTION_TARGETS:  # each example's targets a distribution over the units
+        y = rng.dirichlet(np.ones(sizes[-1]), m).T
     return Problem(net, x, y)
 
 
@@ -68,7 +79,8 @@ def clear_of_kinks(net: Network, x: np.ndarray, margin: float = 1e-3) -> bool:
     """No ReLU unit's z within ``margin`` of 0, where ReLU has no derivative (and the package
     takes 0, JAX ½).  A finite-difference step of 1e-6 moves z by far less than 1e-3."""
     z = net.forward(x).z
-    return all(np.abs(z_l).min() > margin for z_l, f in zip(z, net.activations, strict=True) if f == "relu")
+    kinked = ("relu", "leaky_relu")
+    return all(np.abs(z_l).min() > margin for z_l, f in zip(z, net.activations, strict=True) if f in kinked)
 
 
 def relative_error(actual: np.ndarray, expected: np.ndarray, J: float) -> float:
@@ -143,6 +155,33 @@ def test_gradient_equals_jax_grad_of_an_independent_implementation(problem: Prob
     assert relative_error(np.array(net.cost_of(x, y)), np.array(ref.J), ref.J) <= 1e-10
     for g, g_ref in zip(flat(backprop.dW, backprop.db), flat(ref.dW, ref.db), strict=True):
         assert relative_error(g, g_ref, ref.J) <= 1e-10
+
+
+#: The rules added last, each drawn in every example of its own run of the two checks above:
+#: softmax outputs (under every cost that takes them), categorical cross-entropy, leaky ReLU and
+#: softplus in hidden layers (any output).
+NEWER = {
+    "softmax": problems(pairs=[p for p in PAIRS if p[1] == "softmax"]),
+    "categorical_cross_entropy": problems(pairs=[p for p in PAIRS if p[0] == "categorical_cross_entropy"]),
+    "leaky_relu": problems(depths=st.integers(2, 5), hidden_kinds=["leaky_relu"]),
+    "softplus": problems(depths=st.integers(2, 5), hidden_kinds=["softplus"]),
+}
+
+
+@pytest.mark.parametrize("rule", NEWER)
+@PROPERTY
+@given(data=st.data())
+def test_each_newer_rule_agrees_with_central_differences_and_jax(rule: str, data: st.DataObject) -> None:
+    net, x, y = data.draw(NEWER[rule])
+    assume(clear_of_kinks(net, x))
+    ref = reference(net, x, y)
+    J, backprop = net.cost_and_gradient(x, y)
+    assert relative_error(np.array(J), np.array(ref.J), ref.J) <= 1e-10
+    gradients = flat(backprop.dW, backprop.db)
+    for g, g_ref in zip(gradients, flat(ref.dW, ref.db), strict=True):
+        assert relative_error(g, g_ref, ref.J) <= 1e-10  # as in the JAX test above
+    for g, fd in zip(gradients, central_differences(net, x, y), strict=True):
+        assert relative_error(g, fd, J) <= 1e-6  # as in the finite-difference test above
 
 
 @PROPERTY

@@ -238,13 +238,15 @@ BAD = [
     ),
     # unknown activation or cost, and a cost that does not fit the output layer
     (
-        {("network", "activations", 1): "softmax"},
+        {("network", "activations", 1): "gelu"},
         "network.activations[2]: expected one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus', "
-        "got 'softmax'",
+        "'leaky_relu', 'softmax', "
+        "got 'gelu'",
     ),
     (
         {("network", "cost"): "hinge"},
-        "network.cost: expected one of 'half_sse', 'sse', 'mse', 'linear', 'cross_entropy', got 'hinge'",
+        "network.cost: expected one of 'half_sse', 'sse', 'mse', 'linear', 'cross_entropy', "
+        "'categorical_cross_entropy', got 'hinge'",
     ),
     (
         {**CE, ("network", "activations", 1): "identity"},

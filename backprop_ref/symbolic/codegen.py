@@ -28,7 +28,10 @@ from backprop_ref.symbolic.rules import (
     DEFAULT_COST,
     L2_GRADIENT,
     L2_PENALTY,
+    OUTPUT_ONLY,
     K,
+    UnitMax,
+    UnitSum,
     a,
     lmbda,
     m,
@@ -177,12 +180,25 @@ _UFUNCS = {
 
 @dataclass
 class _Step:
-    """One line: ``value = numpy.<ufunc>(*operands, out=...)``, or ``value = <text>`` printed whole."""
+    """One line: ``value = numpy.<ufunc>(*operands, out=...)``, or ``value = <text>`` (a new array).
+
+    ``text`` is a template whose ``{0}`` is the first operand (a sum over units reads one).
+    """
 
     ufunc: str | None
     operands: list[int | str]  # earlier values (their index) or printed literals and arguments
     arrays: frozenset[sp.Symbol]  # the array arguments it depends on: they fix its shape
     text: str = ""
+
+
+#: Stands for "reduced over the units": the shape of a sum or max over units, (1, m) not (K, m).
+_REDUCED = sp.Symbol("reduced over units")
+
+#: The reductions over an example's units, as NumPy prints them (units are axis -2).
+_REDUCTIONS = {
+    UnitSum: "numpy.sum({0}, axis=-2, keepdims=True)",
+    UnitMax: "numpy.max({0}, axis=-2, keepdims=True)",
+}
 
 
 class _Lowering:
@@ -205,8 +221,18 @@ class _Lowering:
         self.steps.append(_Step(ufunc, operands, arrays, text))
         return len(self.steps) - 1
 
+    def arrays(self, expr: sp.Expr) -> frozenset[sp.Symbol]:
+        """The array arguments ``expr`` depends on, with a reduction over units counted as its own."""
+        if isinstance(expr, UnitSum | UnitMax):
+            return frozenset({_REDUCED})
+        if expr.is_Symbol:
+            return frozenset({expr} - self.scalars)
+        return frozenset().union(*(self.arrays(arg) for arg in expr.args))
+
     def _lower(self, expr: sp.Expr) -> int | str:
-        arrays = frozenset(expr.free_symbols - self.scalars)
+        arrays = self.arrays(expr)
+        if isinstance(expr, UnitSum | UnitMax):
+            return self._add(None, [self.value(expr.args[0])], arrays, _REDUCTIONS[type(expr)])
         if expr.is_Integer:
             return str(int(expr))
         if expr.is_Number:
@@ -234,15 +260,24 @@ class _Lowering:
             return self._add("square", [self.value(expr.base)], arrays)
         if _reciprocal(expr):
             return self._fold(arrays, "multiply", [], "divide", [expr.base] * -int(expr.exp))
-        return self._add(None, [], arrays, str(self.printer.doprint(expr)))  # printed whole
+        text = str(self.printer.doprint(expr)).replace("{", "{{").replace("}", "}}")
+        return self._add(None, [], arrays, text)  # printed whole
 
     def _fold(
         self, arrays: frozenset[sp.Symbol], join: str, head: list[sp.Expr], split: str, tail: list[sp.Expr]
     ) -> int | str:
-        """``head[0] join head[1] join ... split tail[0] split ...``, left to right (1.0 if no head)."""
+        """``head[0] join head[1] join ... split tail[0] split ...``, left to right (1.0 if no head).
+
+        Each partial result depends on the arrays of the terms folded in so far (a partial sum of
+        reductions over units has the reduced shape, even if the whole sum does not); ``arrays``
+        is the whole expression's, which the last step must reach.
+        """
         acc = self.value(head[0]) if head else "1.0"
+        so_far = self.arrays(head[0]) if head else frozenset()
         for ufunc, operand in [(join, h) for h in head[1:]] + [(split, t) for t in tail]:
-            acc = self._add(ufunc, [acc, self.value(operand)], arrays)
+            so_far |= self.arrays(operand)
+            acc = self._add(ufunc, [acc, self.value(operand)], so_far)
+        assert so_far == arrays or not isinstance(acc, int), (so_far, arrays)
         return acc
 
 
@@ -289,7 +324,10 @@ def _straight_line(
     for i, step in enumerate(steps):
         name = slot[i]
         if step.ufunc is None:
-            lines.append(f"{name} = {step.text}")
+            lines.append(
+                f"{name} = "
+                + step.text.format(*(slot[o] if isinstance(o, int) else o for o in step.operands))
+            )
         else:
             out = f"_own({name})" if name in started else (into if name == final else None)
             args = ", ".join(slot[o] if isinstance(o, int) else o for o in step.operands)
@@ -304,15 +342,20 @@ def generated_source() -> str:
     """The whole text of ``_generated.py``, as the rules print it now."""
     costs = ",\n".join(f"    {c.name!r}: {tuple(c.delta)!r}" for c in COSTS.values())
     unit = tuple(c.name for c in COSTS.values() if c.unit_interval_targets)
+    distribution = tuple(c.name for c in COSTS.values() if c.distribution_targets)
     parts = [
         HEADER,
         f"\nACTIVATIONS = {tuple(ACTIVATIONS)!r}\n",
+        f"OUTPUT_ONLY = {OUTPUT_ONLY!r}\n",
         f"COST_OUTPUTS = {{\n{costs},\n}}\n",
         f"UNIT_INTERVAL_TARGETS = {unit!r}\n",
+        f"DISTRIBUTION_TARGETS = {distribution!r}\n",
         f"DEFAULT_COST = {DEFAULT_COST!r}\n",
     ]
     for f in ACTIVATIONS.values():
         parts.append(function_source(f.name, (z,), f.stable, f"a = {f.definition}"))
+        if f.output_only:  # no elementwise f': each cost's δᴸ on it is generated instead
+            continue
         doc = f"f'(z) = {f.derivative} for {f.name}"
         parts.append(function_source(f"{f.name}_prime", (z,), f.stable_derivative, doc))
     cost_args = (z, a, y, K)

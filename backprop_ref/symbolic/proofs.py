@@ -28,10 +28,16 @@ from backprop_ref.symbolic.rules import (
     COSTS,
     L2_GRADIENT,
     L2_PENALTY,
+    UnitMax,
+    UnitSum,
     a,
     theta,
+    y,
     z,
 )
+
+#: The numbers of output units on which the softmax rules (a sum over units) are proven.
+SOFTMAX_UNITS = (2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ def prove_activation_derivative(name: str, *, stable: bool = False) -> Proof:
     """
     f = ACTIVATIONS[name]
     closed = f.stable_derivative if stable else f.derivative
+    if closed is None:
+        raise ValueError(f"{name} has no elementwise derivative (it is an output activation only)")
     label = f"{name}' (stable form)" if stable else f"{name}'"
     return _prove(label, sp.diff(f.definition, z), closed.subs(a, f.definition))
 
@@ -113,6 +121,8 @@ def prove_activation_derivative(name: str, *, stable: bool = False) -> Proof:
 def prove_activation_stable(name: str) -> Proof:
     """The form the code evaluates equals the activation's definition."""
     f = ACTIVATIONS[name]
+    if f.output_only:
+        return _prove_output_only_stable(name)
     return _prove(f"{name} (stable form)", f.definition, f.stable)
 
 
@@ -139,8 +149,13 @@ def prove_cost_stable_gradient(cost: str, activation: str) -> Proof:
 
 
 def prove_cost_stable(cost: str, activation: str) -> Proof:
-    """The cost the code evaluates (possibly written in z) equals the definition at a = f(z)."""
+    """The cost the code evaluates (possibly written in z) equals the definition at a = f(z).
+
+    On an output-only activation (softmax) the whole cost is compared, summed over K units.
+    """
     c = COSTS[cost]
+    if ACTIVATIONS[activation].output_only:
+        return _softmax_proof(cost, c.stable, f"{cost} on {activation} (stable form)", of_delta=False)
     return _prove(
         f"{cost} on {activation} (stable form)",
         _on_output(activation, c.definition),
@@ -155,11 +170,77 @@ def prove_output_delta(cost: str, activation: str, *, stable: bool = False) -> P
     """
     c = COSTS[cost]
     closed = (c.stable_delta if stable else c.delta)[activation]
+    label = f"δ_L for {cost} on {activation}" + (" (stable form)" if stable else "")
+    if ACTIVATIONS[activation].output_only:  # softmax: δ_k = Σ_j ∂C/∂a_j ∂a_j/∂z_k, over K units
+        return _softmax_proof(cost, closed, label, of_delta=True)
     return _prove(
-        f"δ_L for {cost} on {activation}" + (" (stable form)" if stable else ""),
+        label,
         sp.diff(_on_output(activation, c.definition), z),
         _on_output(activation, closed),
     )
+
+
+def _over_units(expr: sp.Expr, k: int, K: int, shift: sp.Symbol) -> sp.Expr:
+    """Unit k's value of a rule for K output units: z, a, y become z_k, a_k, y_k, a the softmax of
+    z_1..z_K, ``UnitSum(e)`` the sum of e over the units and ``UnitMax(z)`` the symbol ``shift``
+    (softmax and log-sum-exp are the same for every shift, so a proof for a free shift covers the max)."""
+    zs = sp.symbols(f"z_1:{K + 1}", real=True)
+    ys = sp.symbols(f"y_1:{K + 1}", real=True)
+    softmax = [sp.exp(z_) / sp.Add(*(sp.exp(u) for u in zs)) for z_ in zs]
+
+    def unit(e: sp.Expr, j: int) -> sp.Expr:
+        e = e.replace(UnitMax, lambda _: shift)
+        e = e.replace(UnitSum, lambda inner: sp.Add(*(unit(inner, i) for i in range(K))))
+        return e.subs({z: zs[j], a: softmax[j], y: ys[j]}, simultaneous=True)
+
+    return unit(expr, k)
+
+
+def _softmax_vanishes(expr: sp.Expr) -> bool:
+    """True when SymPy simplifies a difference of softmax expressions to zero."""
+    expr = sp.expand_log(expr, force=True)
+    if sp.cancel(sp.powsimp(sp.expand(expr))) == 0:  # a rational function of exponentials: fast
+        return True
+    return bool(sp.simplify(expr) == 0)
+
+
+def _softmax_proof(cost: str, closed: sp.Expr, label: str, of_delta: bool) -> Proof:
+    """On a softmax output of K = 2, 3, 4 units: the cost's closed form ``closed`` equals its definition
+    (``of_delta`` False), or δᴸ_k = ``closed`` equals ``sympy.diff`` of the whole cost in z_k for every
+    unit k.  A cost whose targets form a distribution is proven with y_K = 1 − (y_1 + … + y_{K−1})."""
+    c = COSTS[cost]
+    shift = sp.Symbol("s", real=True)
+    holds = True
+    for K in SOFTMAX_UNITS:
+        ys = sp.symbols(f"y_1:{K + 1}", real=True)
+        zs = sp.symbols(f"z_1:{K + 1}", real=True)
+        given = {ys[-1]: 1 - sp.Add(*ys[:-1])} if c.distribution_targets else {}
+        total = sp.Add(*(_over_units(c.definition, k, K, shift) for k in range(K))).subs(given)
+        if not of_delta:
+            evaluated = sp.Add(*(_over_units(closed, k, K, shift) for k in range(K))).subs(given)
+            holds &= _softmax_vanishes(total - evaluated)
+            continue
+        for k in range(K):
+            holds &= _softmax_vanishes(sp.diff(total, zs[k]) - _over_units(closed, k, K, shift).subs(given))
+    units = ", ".join(map(str, SOFTMAX_UNITS))
+    domain = f"K = {units} output units, all real z" + (
+        ", targets summing to 1" if c.distribution_targets else ""
+    )
+    return Proof(label, sp.Symbol("dC/dz" if of_delta else "C"), closed, holds, domain)
+
+
+def _prove_output_only_stable(name: str) -> Proof:
+    """An output-only activation (softmax) shifted by its largest z equals its definition, unit by
+    unit, for K = 2, 3, 4 and any shift."""
+    f = ACTIVATIONS[name]
+    shift = sp.Symbol("s", real=True)
+    holds = all(
+        _softmax_vanishes(_over_units(f.stable, k, K, shift) - _over_units(f.definition, k, K, shift))
+        for K in SOFTMAX_UNITS
+        for k in range(K)
+    )
+    units = ", ".join(map(str, SOFTMAX_UNITS))
+    return Proof(f"{name} (stable form)", f.definition, f.stable, holds, f"K = {units} units, any shift")
 
 
 def prove_l2_gradient() -> Proof:
@@ -173,12 +254,10 @@ def elementwise_proofs() -> list[Proof]:
     Both the forms the articles write and the forms the code evaluates are proven.
     """
     proofs = [prove_l2_gradient()]
-    for name in ACTIVATIONS:
-        proofs += [
-            prove_activation_derivative(name),
-            prove_activation_derivative(name, stable=True),
-            prove_activation_stable(name),
-        ]
+    for name, f in ACTIVATIONS.items():
+        proofs.append(prove_activation_stable(name))
+        if not f.output_only:  # softmax has no elementwise f': its δᴸ are proven per cost
+            proofs += [prove_activation_derivative(name), prove_activation_derivative(name, stable=True)]
     for cost, c in COSTS.items():
         proofs.append(prove_cost_gradient(cost))
         for activation in c.delta:

@@ -38,6 +38,32 @@ m = sp.Symbol("m", positive=True, integer=True)
 #: and no two nearly equal numbers are subtracted, on either side of z = 0.
 t = sp.exp(-sp.Abs(z))
 
+#: Leaky ReLU's slope for z < 0 (the common default, as in PyTorch and Keras' LeakyReLU(0.01)).
+LEAKY_SLOPE = sp.Rational(1, 100)
+
+
+class UnitSum(sp.Function):  # type: ignore[misc]
+    """Σ over the output units of one example, the only reduction a rule may use (softmax's).
+
+    A rule that uses it is elementwise in every other respect; ``proofs.py`` expands it over K
+    units (K = 2, 3, 4) and ``codegen.py`` prints it as a sum over the units' axis.
+    """
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\sum_{{j=1}}^{{K}} \left({printer._print(self.args[0])}\right)_j"
+
+
+class UnitMax(sp.Function):  # type: ignore[misc]
+    """The largest of an example's output units: any shift gives the same softmax, this one
+    keeps every exponential at most 1 (the log-sum-exp form)."""
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\max_{{j}} {printer._print(self.args[0])}_j"
+
+
+#: Log-sum-exp over the units, shifted by the largest z: log Σ e^(z_k) with no overflow.
+LOGSUMEXP = UnitMax(z) + sp.log(UnitSum(sp.exp(z - UnitMax(z))))
+
 
 @dataclass(frozen=True)
 class ActivationRule:
@@ -52,8 +78,14 @@ class ActivationRule:
     name: str
     definition: sp.Expr
     stable: sp.Expr
-    derivative: sp.Expr
-    stable_derivative: sp.Expr
+    derivative: sp.Expr | None
+    stable_derivative: sp.Expr | None
+
+    @property
+    def output_only(self) -> bool:
+        """Softmax: each a depends on every z of its example, so its derivative is a Jacobian, not
+        an elementwise f'; it serves as the output layer, where each cost gives δᴸ in closed form."""
+        return self.derivative is None
 
 
 @dataclass(frozen=True)
@@ -75,6 +107,9 @@ class CostRule:
     stable_delta: dict[str, sp.Expr]
     #: Targets must lie in [0, 1] (a probability), as cross-entropy's logarithms require.
     unit_interval_targets: bool = False
+    #: Each example's targets must also sum to 1 (a distribution over the units), which the
+    #: categorical cross-entropy's δᴸ = a − y assumes.
+    distribution_targets: bool = False
 
 
 ACTIVATIONS: dict[str, ActivationRule] = {
@@ -104,8 +139,37 @@ ACTIVATIONS: dict[str, ActivationRule] = {
             1 / (1 + sp.exp(-z)),
             sp.Piecewise((1, z >= 0), (t, True)) / (1 + t),
         ),
+        # Leaky ReLU: z for z > 0, LEAKY_SLOPE·z below; like ReLU, the lower slope is taken at 0.
+        ActivationRule(
+            "leaky_relu",
+            sp.Piecewise((z, z > 0), (LEAKY_SLOPE * z, True)),
+            sp.Max(z, LEAKY_SLOPE * z),
+            LEAKY_SLOPE + (1 - LEAKY_SLOPE) * sp.Heaviside(z, 0),
+            LEAKY_SLOPE + (1 - LEAKY_SLOPE) * sp.Heaviside(z, 0),
+        ),
+        # softmax a_k = e^(z_k) / Σ_j e^(z_j), evaluated with every z shifted by the largest.
+        ActivationRule(
+            "softmax",
+            sp.exp(z) / UnitSum(sp.exp(z)),
+            sp.exp(z - UnitMax(z)) / UnitSum(sp.exp(z - UnitMax(z))),
+            None,
+            None,
+        ),
     )
 }
+
+#: The output activations whose δᴸ is not an elementwise product (softmax's Jacobian).
+OUTPUT_ONLY = tuple(act.name for act in ACTIVATIONS.values() if act.output_only)
+
+
+def _through(gradient: sp.Expr, act: ActivationRule, stable: bool) -> sp.Expr:
+    """δ = dC/dz from dC/da = ``gradient``: ⊙ f'(z) elementwise, or softmax's Jacobian transposed.
+
+    For softmax, ∂a_j/∂z_k = a_j(1[j = k] − a_k), so δ_k = a_k (g_k − Σ_j a_j g_j).
+    """
+    if act.output_only:
+        return a * (gradient - UnitSum(a * gradient))
+    return gradient * (act.stable_derivative if stable else act.derivative)
 
 
 def _squared(name: str, scale: sp.Expr) -> CostRule:
@@ -117,8 +181,8 @@ def _squared(name: str, scale: sp.Expr) -> CostRule:
         scale * (y - a) ** 2,
         gradient,
         gradient,
-        {act.name: gradient * act.derivative for act in ACTIVATIONS.values()},
-        {act.name: gradient * act.stable_derivative for act in ACTIVATIONS.values()},
+        {act.name: _through(gradient, act, False) for act in ACTIVATIONS.values()},
+        {act.name: _through(gradient, act, True) for act in ACTIVATIONS.values()},
     )
 
 
@@ -139,8 +203,8 @@ COSTS: dict[str, CostRule] = {
             y * a,
             y,
             y,
-            {act.name: y * act.derivative for act in ACTIVATIONS.values()},
-            {act.name: y * act.stable_derivative for act in ACTIVATIONS.values()},
+            {act.name: _through(y, act, False) for act in ACTIVATIONS.values()},
+            {act.name: _through(y, act, True) for act in ACTIVATIONS.values()},
         ),
         # Binary cross-entropy on sigmoid outputs (seed 000).  Written in z it needs no log(0):
         # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = y·softplus(-z) + (1 - y)·softplus(z), a sum of
@@ -160,6 +224,20 @@ COSTS: dict[str, CostRule] = {
             {"sigmoid": a - y},
             {"sigmoid": a - y},
             unit_interval_targets=True,
+        ),
+        # Categorical cross-entropy on softmax outputs: -Σ y_k log a_k over the units, with each
+        # example's targets a distribution (Σ y_k = 1), so that δᴸ = a − y.  In z, -log a_k is
+        # logsumexp(z) − z_k, finite for any z; ∂C/∂a = -y/a is 0 where y = 0, even at a = 0.
+        CostRule(
+            "categorical_cross_entropy",
+            -y * sp.log(a),
+            y * (LOGSUMEXP - z),
+            -y / a,
+            sp.Piecewise((0, sp.Eq(y, 0)), (-y / a, True)),
+            {"softmax": a - y},
+            {"softmax": a - y},
+            unit_interval_targets=True,
+            distribution_targets=True,
         ),
     )
 }

@@ -114,6 +114,11 @@ class Traced(numpy.lib.mixins.NDArrayOperatorsMixin):
     ) -> Any:
         if func is np.sum:
             return args[0].sum(*args[1:], **kwargs)
+        if func is np.max:  # softmax's shift: the largest entry depends on every entry it compares
+            axis, keepdims = kwargs.get("axis"), kwargs.get("keepdims", False)
+            return Traced(
+                np.max(args[0].value, axis=axis, keepdims=keepdims), _any(args[0].masks, axis, keepdims)
+            )
         if func is np.full_like:  # a constant: computed from nothing
             return Traced(np.full_like(args[0].value, *args[1:], **kwargs), np.array(0, dtype=object))
         if func is np.any:  # a question about values, answered from the values
