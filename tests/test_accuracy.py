@@ -187,3 +187,53 @@ def test_the_l2_penalty_and_gradient_are_within_4_ulp() -> None:
     L, M = mpmath.mpf(lmbda), mpmath.mpf(m)
     check(_generated.l2_penalty(theta, lmbda, m), [L / (2 * M) * mpmath.mpf(v) ** 2 for v in theta.tolist()])
     check(_generated.l2_gradient(theta, lmbda, m), [L / M * mpmath.mpf(v) for v in theta.tolist()])
+
+
+def test_leaky_relu_and_its_derivative_are_within_one_ulp() -> None:
+    z = grid(-745.0, 745.0)
+    slope = mpmath.mpf(1) / 100
+    check(_generated.leaky_relu(z), [v if v > 0 else slope * v for v in map(mpmath.mpf, z.tolist())], 1.0)
+    check(_generated.leaky_relu_prime(z), [mpmath.mpf(1) if v > 0 else slope for v in z.tolist()], 1.0)
+
+
+def softmax_columns() -> np.ndarray:
+    """Columns of K = 2..6 units: moderate, far apart, saturating (±700) and all equal."""
+    rng = np.random.default_rng(7)
+    columns = [rng.normal(0, scale, 6) for scale in (0.1, 1.0, 10.0, 100.0, 300.0) for _ in range(40)]
+    columns += [np.array([700.0, -700.0, 0.0, 1.0, 2.0, 3.0]), np.full(6, 5.0)]
+    columns += [np.array([1e-300, 0, -1e-300, 0, 0, 0])]
+    return np.array(columns).T  # (6, examples)
+
+
+@pytest.mark.parametrize("K", [2, 3, 6])
+def test_softmax_is_accurate_to_its_condition_number(K: int) -> None:
+    """Each a_k within (4 + K + |z_k − max z|) ulp: shifting by the max is exact only up to the
+    rounding of z_k − max z, which exp magnifies by |z_k − max z| (softmax's own sensitivity)."""
+    z = softmax_columns()[:K]
+    with np.errstate(under="ignore"):
+        a = _generated.softmax(z)
+    for j in range(z.shape[1]):
+        col = [mpmath.mpf(v) for v in z[:, j].tolist()]
+        total = mpmath.fsum(mpmath.exp(v) for v in col)
+        for k in range(K):
+            exact = mpmath.exp(col[k]) / total
+            if abs(float(exact)) < TINY:
+                assert abs(mpmath.mpf(float(a[k, j])) - exact) <= SUBNORMAL_STEP
+                continue
+            ulps = float(abs(mpmath.mpf(float(a[k, j])) - exact) / np.spacing(float(exact)))
+            assert ulps <= 4 + K + abs(z[k, j] - z[:, j].max()), (z[:, j], k, ulps)
+
+
+def test_categorical_cross_entropy_term_is_accurate_to_the_size_of_its_parts() -> None:
+    """y·(logsumexp(z) − z_k) within 4 ulp of the largest part (max z, log Σ, z_k) it adds."""
+    z = softmax_columns()[:4]
+    y = np.full_like(z, 0.25)
+    a = _generated.softmax(z)
+    term = _generated.categorical_cross_entropy(z, a, y, 4)
+    for j in range(z.shape[1]):
+        col = [mpmath.mpf(v) for v in z[:, j].tolist()]
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in col))
+        for k in range(4):
+            exact = mpmath.mpf(0.25) * (lse - col[k])
+            scale = max(abs(float(z[:, j].max())), abs(float(lse)), abs(z[k, j]), 1.0)
+            assert abs(mpmath.mpf(float(term[k, j])) - exact) <= 4 * np.spacing(scale)
