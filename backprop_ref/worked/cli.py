@@ -3,6 +3,7 @@
 ::
 
     python -m backprop_ref trace SPEC [--json]   every quantity of the run, by address and name
+    python -m backprop_ref trace SPEC --format markdown|latex   the same as a handout (walkthrough.py)
     python -m backprop_ref check SPEC [--json]   a verdict on every printed number
     python -m backprop_ref specs                 the specs shipped with the package
     python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
@@ -35,7 +36,7 @@ import numpy as np
 
 from backprop_ref.errors import InputError
 from backprop_ref.gradcheck import Report, check_gradients
-from backprop_ref.worked import gradfile
+from backprop_ref.worked import gradfile, walkthrough
 from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.spec import Spec, load, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
@@ -216,7 +217,14 @@ def _parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_STATUS)
         sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
-        sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        output = sub.add_mutually_exclusive_group() if name == "trace" else sub
+        output.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        if name == "trace":
+            output.add_argument(
+                "--format",
+                choices=list(walkthrough.FORMATS),
+                help="write a walkthrough to hand out: every quantity, its formula, the numbers put in",
+            )
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
     text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
     grad = commands.add_parser(
@@ -280,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         spec = load(args.spec)
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
+        if args.command == "trace" and args.format:
+            print(walkthrough.FORMATS[args.format](spec), end="")
+            return 0
         return (_trace if args.command == "trace" else _check)(spec, args.json)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
