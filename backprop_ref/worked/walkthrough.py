@@ -32,7 +32,7 @@ from backprop_ref import kernels
 from backprop_ref.conventions import Conventions
 from backprop_ref.core import Array
 from backprop_ref.worked.spec import Spec
-from backprop_ref.worked.trace import Address, Run
+from backprop_ref.worked.trace import PER_EXAMPLE, Address, Run
 
 #: Significant digits of the numbers a walkthrough shows.
 DIGITS = 6
@@ -241,20 +241,32 @@ class _Quantities:
         return tuple(self.spec.labels(Address(kind, layer, (j, k))))
 
     def symbol(self, kind: str, layer: int, j: int, k: int = 0, value: float | None = None) -> Symbol:
+        """Entry ``[j, k]`` of ``kind`` in layer ``layer``, in the article's first name for it."""
         names = self.names(kind, layer, j, k)
         md, tex = nielsen(kind, layer, j, k, self.shared)
+        if kind in PER_EXAMPLE:
+            md, tex = md + self.example(k)[0], tex + self.example(k)[1]
         if names:
             md, tex = markdown_text(names[0]), rf"\text{{{tex_text(names[0])}}}"
         if value is None:
             value = float(self.arrays[kind, layer][j, k])
         return Symbol(md, tex, value)
 
+    def example(self, e: int) -> tuple[str, str]:
+        """The mark of example ``e`` (0-based) on a symbol, ``[2]``; none when there is one example."""
+        return (f"[{e + 1}]", f"[{e + 1}]") if self.spec.x.shape[1] > 1 else ("", "")
+
+    def target(self, j: int, e: int, marked: bool = True) -> Symbol:
+        """The target yⱼ of example ``e`` (``marked`` with the example, where there are several)."""
+        md, tex = self.example(e) if marked else ("", "")
+        return Symbol(f"y{_sub(j + 1)}{md}", f"y_{{{j + 1}}}{tex}", float(self.spec.y[j, e]))
+
     def line(self, section: str, kind: str, layer: int, j: int, k: int, formula: Node | None) -> Line:
+        """The line of quantity ``kind`` at ``[j, k]`` of layer ``layer``, computed by ``formula``."""
         m = self.spec.x.shape[1]
-        per_example = kind in ("z", "a", "delta", "dC_da")
         md, tex = nielsen(kind, layer, j, k, self.shared)
         value = float(self.arrays[kind, layer][j, k])
-        example = k + 1 if per_example and m > 1 else None
+        example = k + 1 if kind in PER_EXAMPLE and m > 1 else None
         names, address = self.names(kind, layer, j, k), Address(kind, layer, (j, k))
         return Line(section, names, Symbol(md, tex, value), formula, value, address, example)
 
@@ -265,9 +277,8 @@ def _given(q: _Quantities) -> Iterator[Line]:
         for j in range(spec.x.shape[0]):
             yield q.line("Given", "a", 0, j, e, None)
         for j in range(spec.y.shape[0]):
-            md, tex = f"y{_sub(j + 1)}", f"y_{{{j + 1}}}"
-            value = float(spec.y[j, e])
-            yield Line("Given", (), Symbol(md, tex, value), None, value, example=e + 1 if m > 1 else None)
+            y = q.target(j, e, marked=False)  # the line says which example
+            yield Line("Given", (), y, None, y.value, example=e + 1 if m > 1 else None)
     for l in range(1, len(spec.network.W) + 1):
         W_l, b_l = q.arrays["W", l], q.arrays["b", l]
         for j, k in np.ndindex(W_l.shape):
@@ -302,11 +313,9 @@ def _cost(q: _Quantities) -> Iterator[Line]:
     parts: list[Node] = []
     for e in range(m):
         for j in range(net.sizes[-1]):
-            md = f"C{_sub(j + 1)}" + (f"⁽{_sup(e + 1)}⁾" if m > 1 else "")
-            tex = f"C_{{{j + 1}}}" + (f"^{{({e + 1})}}" if m > 1 else "")
-            term = Symbol(md, tex, float(terms[j, e]))
-            y = Symbol(f"y{_sub(j + 1)}", f"y_{{{j + 1}}}", float(spec.y[j, e]))
-            formula = Call("C", "C", (q.symbol("a", L, j, e), y), term.value)
+            md, tex = q.example(e)
+            term = Symbol(f"C{_sub(j + 1)}{md}", f"C_{{{j + 1}}}{tex}", float(terms[j, e]))
+            formula = Call("C", "C", (q.symbol("a", L, j, e), q.target(j, e)), term.value)
             yield Line("Cost", (), term, formula, term.value, example=e + 1 if m > 1 else None)
             parts.append(term)
     total: Node = parts[0] if len(parts) == 1 else Sum(tuple(parts), (1,) * len(parts))
@@ -340,7 +349,7 @@ def _errors(q: _Quantities) -> Iterator[Line]:
         for e in range(m):
             for j in range(net.sizes[l]):
                 if l == L:
-                    y = Symbol(f"y{_sub(j + 1)}", f"y_{{{j + 1}}}", float(spec.y[j, e]))
+                    y = q.target(j, e)
                     value = float(q.arrays["dC_da", L][j, e])
                     dC_da: Node = Call("∂C/∂a", r"\partial C/\partial a", (q.symbol("a", L, j, e), y), value)
                 else:
