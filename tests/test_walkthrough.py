@@ -198,8 +198,10 @@ def _balanced_braces(text: str) -> bool:
 
 def test_latex_is_a_balanced_ascii_document() -> None:
     text = latex(load("afteracademy"))
-    assert text.startswith("\\documentclass{article}\n") and text.endswith("\\end{document}\n")
-    assert _balanced_environments(text) and _balanced_braces(text)
+    assert text.startswith("\\documentclass{article}\n")
+    assert text.endswith("\\end{document}\n")
+    assert _balanced_environments(text)
+    assert _balanced_braces(text)
     assert text.isascii()  # every Unicode symbol of the spec's names turned into LaTeX
     for row in text.splitlines():
         assert row.count("$") - row.count("\\$") in (0, 2), row
@@ -233,11 +235,13 @@ def test_cli_writes_the_walkthrough_and_refuses_two_formats(capsys: pytest.Captu
     for argv in (["--format", "html"], ["--format", "latex", "--json"]):
         assert main(["trace", "afteracademy", *argv]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and err.startswith("backprop-ref trace: "), err
+        assert err.count("\n") == 1, err
+        assert err.startswith("backprop-ref trace: "), err
 
 
 def test_a_spec_without_training_has_no_update_section() -> None:
     spec = spec_of([1, 1], ["identity"], "half_sse", 1, {}, None, 0)
     sections = {line.section for line in lines(spec)}
-    assert "Update" not in sections and "Hidden error (BP2)" not in sections
+    assert "Update" not in sections
+    assert "Hidden error (BP2)" not in sections
     assert Address("cost") in {line.address for line in lines(spec)}
