@@ -12,7 +12,8 @@ from backprop_ref.worked.spec import build, load, parse_toml
 
 
 def new(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    assert main(["new", *argv]) == 0
+    """What ``new`` writes, sigmoid layers unless ``argv`` names other activations (the last one counts)."""
+    assert main(["new", "--activations", "sigmoid", *argv]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
     return captured.out
@@ -127,12 +128,16 @@ def test_every_convention_is_written_out_at_its_default(capsys: pytest.CaptureFi
         (["--sizes", "2,2", "--x", "[1, 2, 3]"], "backprop-ref: --x: expected a 2 x m array"),
         (["--sizes", "1000,1000"], "backprop-ref: --sizes: expected a network of at most 20,000"),
         (["--activations", "sigmoid"], "backprop-ref new: the following arguments are required: --sizes"),
+        (
+            ["--sizes", "2,2", "--activations"],
+            "backprop-ref new: argument --activations: expected one argument",
+        ),
     ],
 )
 def test_a_bad_option_is_one_line_and_exit_2(
     argv: list[str], start: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["new", *argv]) == 2
+    assert main(["new", "--activations", "sigmoid", *argv]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1, captured.err

@@ -7,7 +7,7 @@
     python -m backprop_ref check SPEC [--json]   a verdict on every printed number
     python -m backprop_ref specs                 the specs shipped with the package
     python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
-    python -m backprop_ref new --sizes 2,2,2     a starting spec for your own example (scaffold.py)
+    python -m backprop_ref new --sizes 2,2,2 --activations sigmoid   a starting spec (scaffold.py)
 
 SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/worked/specs/<name>.toml``).
 Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
@@ -262,8 +262,8 @@ def _new_parser(commands: Any) -> None:
     new.add_argument("--sizes", required=True, help="units per layer, input first, such as 2,2,2")
     new.add_argument(
         "--activations",
-        default="sigmoid",
-        help="one name for every layer, or one per layer: sigmoid,identity",
+        required=True,
+        help="one activation for every layer, or one per layer separated by commas",
     )
     new.add_argument(
         "--cost", default=kernels.DEFAULT_COST, help=f"the cost (default {kernels.DEFAULT_COST})"

@@ -46,13 +46,6 @@ SECTIONS = (
     "Gradients (BP3, BP4)",
     "Update",
 )
-#: How activations are written (Markdown, LaTeX); an activation not listed is written by its name.
-FUNCTIONS = {
-    "sigmoid": ("σ", r"\sigma"),
-    "tanh": ("tanh", r"\tanh"),
-    "relu": ("ReLU", r"\operatorname{ReLU}"),
-    "identity": ("id", r"\operatorname{id}"),
-}
 
 
 # --- formulas: a small expression tree, written with symbols or with numbers -----------------------
@@ -219,14 +212,14 @@ def nielsen(kind: str, layer: int, j: int, k: int = 0, shared: bool = False) -> 
 
 
 def function(name: str) -> tuple[str, str]:
-    """How activation ``name`` is written (Markdown, LaTeX).
+    """How activation ``name`` is written (Markdown, LaTeX): by its name, as ``symbolic/rules.py`` gives it.
 
     Examples
     --------
-    >>> function("sigmoid"), function("leaky_relu")
-    (('σ', '\\\\sigma'), ('leaky_relu', '\\\\operatorname{leaky\\\\_relu}'))
+    >>> function("leaky_relu")
+    ('leaky_relu', '\\\\operatorname{leaky\\\\_relu}')
     """
-    return FUNCTIONS.get(name, (name, rf"\operatorname{{{tex_text(name)}}}"))
+    return name, rf"\operatorname{{{tex_text(name)}}}"
 
 
 class _Quantities:
