@@ -213,11 +213,14 @@ def test_latex_is_a_balanced_ascii_document() -> None:
 ENGINES = [e for e in ("lualatex", "pdflatex", "xelatex") if shutil.which(e)]
 
 
-@pytest.mark.skipif(not ENGINES, reason="no TeX engine on this machine (the structure is tested above)")
-def test_latex_compiles(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "engine",
+    ENGINES or [pytest.param("none", marks=pytest.mark.skip(reason="no TeX engine on this machine"))],
+)
+def test_latex_compiles(engine: str, tmp_path: Path) -> None:
     (tmp_path / "walkthrough.tex").write_text(latex(load("afteracademy")), encoding="utf-8")
     done = subprocess.run(
-        [ENGINES[0], "-interaction=nonstopmode", "-halt-on-error", "walkthrough.tex"],
+        [engine, "-interaction=nonstopmode", "-halt-on-error", "walkthrough.tex"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -245,3 +248,14 @@ def test_a_spec_without_training_has_no_update_section() -> None:
     assert "Update" not in sections
     assert "Hidden error (BP2)" not in sections
     assert Address("cost") in {line.address for line in lines(spec)}
+
+
+def test_a_layer_by_layer_update_carries_delta_through_the_updated_weights_and_says_so() -> None:
+    conventions = {"reduction": "sum", "hidden_delta_weights": "after"}
+    spec = spec_of([1, 1, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, {"eta": 0.5, "steps": 1}, 3)
+    (line,) = [t for t in lines(spec) if t.address == Address("dC_da", 1, (0, 0))]
+    assert line.note == "with the weights above already updated: hidden_delta_weights after"
+    assert "- **∂C/∂a¹₁** = new w²₁₁·δ²₁ = " in markdown(spec)
+    w_new = spec.network.W[1][0, 0] - 0.5 * spec.run().first.gradients.dW[1][0, 0]
+    assert line.formula is not None
+    assert math.isclose(evaluate(line.formula), w_new * spec.run().first.backward.delta[1][0, 0])

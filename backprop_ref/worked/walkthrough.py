@@ -347,7 +347,8 @@ def _errors(q: _Quantities) -> Iterator[Line]:
                     dC_da: Node = Call("∂C/∂a", r"\partial C/\partial a", (q.symbol("a", L, j, e), y), value)
                 else:
                     dC_da = Sum(tuple(_carried(q, l, j, e, after)), (1,) * net.sizes[l + 1])
-                yield q.line(section, "dC_da", l, j, e, dC_da)
+                line = q.line(section, "dC_da", l, j, e, dC_da)
+                yield replace(line, note=AFTER_NOTE) if after and l < L else line
                 z = q.symbol("z", l, j, e)
                 slope = Symbol(f"{fmd}′({z.md})", f"{ftex}'({z.tex})", float(fprime[j, e]))
                 md, tex = f"{fmd}′({nielsen('z', l, j)[0]})", f"{ftex}'({nielsen('z', l, j)[1]})"
@@ -358,6 +359,10 @@ def _errors(q: _Quantities) -> Iterator[Line]:
                 # BP1 with a Jacobian that is not diagonal has no such product: δ is shown alone.
                 shown = product if _close(evaluate(product), float(q.arrays["delta", l][j, e])) else None
                 yield q.line(section, "delta", l, j, e, shown)
+
+
+#: The note on BP2 under ``hidden_delta_weights = "after"`` (a layer-by-layer update).
+AFTER_NOTE = "with the weights above already updated: hidden_delta_weights after"
 
 
 def _close(a: float, b: float) -> bool:
