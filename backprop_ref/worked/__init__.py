@@ -5,5 +5,7 @@
 * ``dependencies.py`` -- which quantities each one is computed from, read off a run;
 * ``audit.py`` and ``verdicts.py`` -- a verdict on every number the article prints;
 * ``candidates.py`` -- a brute-force search over named wrong procedures for an unexplained number;
+* ``walkthrough.py`` -- a run written out as a handout (Markdown, LaTeX), every formula with its numbers;
+* ``scaffold.py`` -- a starting spec for your own example (``backprop_ref new``);
 * ``cli.py`` -- the command line (``python -m backprop_ref``); ``specs/`` -- the shipped specs.
 """

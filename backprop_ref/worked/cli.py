@@ -3,9 +3,11 @@
 ::
 
     python -m backprop_ref trace SPEC [--json]   every quantity of the run, by address and name
+    python -m backprop_ref trace SPEC --format markdown|latex   the same as a handout (walkthrough.py)
     python -m backprop_ref check SPEC [--json]   a verdict on every printed number
     python -m backprop_ref specs                 the specs shipped with the package
     python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
+    python -m backprop_ref new --sizes 2,2,2 --activations sigmoid   a starting spec (scaffold.py)
 
 SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/worked/specs/<name>.toml``).
 Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
@@ -33,9 +35,10 @@ from typing import Any, NoReturn, TextIO, cast
 
 import numpy as np
 
+from backprop_ref import kernels
 from backprop_ref.errors import InputError
 from backprop_ref.gradcheck import Report, check_gradients
-from backprop_ref.worked import gradfile
+from backprop_ref.worked import gradfile, scaffold, walkthrough
 from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.spec import Spec, load, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
@@ -209,14 +212,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Trace and check worked examples of backpropagation.",
         epilog=EXIT_STATUS,
     )
-    commands = top.add_subparsers(dest="command", required=True, metavar="{trace,check,specs,gradcheck}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="{trace,check,specs,gradcheck,new}")
     for name, text in (
         ("trace", "print every quantity of the example's run"),
         ("check", "give every printed number a verdict and compare it with the spec's"),
     ):
         sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_STATUS)
         sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
-        sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        output = sub.add_mutually_exclusive_group() if name == "trace" else sub
+        output.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        if name == "trace":
+            output.add_argument(
+                "--format",
+                choices=list(walkthrough.FORMATS),
+                help="write a walkthrough to hand out: every quantity, its formula, the numbers put in",
+            )
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
     text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
     grad = commands.add_parser(
@@ -236,7 +246,62 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance (default 1e-6)")
     grad.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance (default 1e-9)")
     grad.add_argument("--json", action="store_true", help="print JSON instead of a sentence")
+    _new_parser(commands)
     return top
+
+
+def _new_parser(commands: Any) -> None:
+    """The options of ``new`` (see :func:`backprop_ref.worked.scaffold.scaffold`)."""
+    text = "write a starting spec for your own worked example to stdout"
+    new = commands.add_parser(
+        "new",
+        help=text,
+        description=text + "; what is not given is drawn from --seed",
+        epilog="exit status: 0 when the spec is written, 2 for unusable options",
+    )
+    new.add_argument("--sizes", required=True, help="units per layer, input first, such as 2,2,2")
+    new.add_argument(
+        "--activations",
+        required=True,
+        help="one activation for every layer, or one per layer separated by commas",
+    )
+    new.add_argument(
+        "--cost", default=kernels.DEFAULT_COST, help=f"the cost (default {kernels.DEFAULT_COST})"
+    )
+    new.add_argument("--seed", type=int, default=0, help="draws what is not given (default 0)")
+    new.add_argument("--weights", metavar="JSON", help="the W matrices, such as [[[0.15, 0.2], [0.25, 0.3]]]")
+    new.add_argument("--biases", metavar="JSON", help="each layer's biases, such as [[0.35, 0.35]]")
+    new.add_argument("--x", metavar="JSON", help="the inputs, such as [0.05, 0.1]")
+    new.add_argument("--y", metavar="JSON", help="the targets, such as [0.01, 0.99]")
+    new.add_argument("--eta", type=float, default=0.5, help="the learning rate (default 0.5)")
+    new.add_argument("--steps", type=int, default=1, help="gradient-descent steps (default 1)")
+    new.add_argument("--title", help="the spec's title")
+    new.add_argument(
+        "--with-values",
+        action="store_true",
+        help="record every computed quantity as printed (an answer key) instead of one placeholder",
+    )
+
+
+def _new(args: argparse.Namespace) -> int:
+    print(
+        scaffold.scaffold(
+            scaffold.sizes_of(args.sizes),
+            [name.strip() for name in args.activations.split(",")],
+            args.cost,
+            seed=args.seed,
+            weights=args.weights,
+            biases=args.biases,
+            x=args.x,
+            y=args.y,
+            eta=args.eta,
+            steps=args.steps,
+            title=args.title,
+            with_values=args.with_values,
+        ),
+        end="",
+    )
+    return 0
 
 
 def _gradcheck(spec: Spec, grads: str, theta: str | None, rtol: float, atol: float, as_json: bool) -> int:
@@ -277,9 +342,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "specs":
             return _specs()
+        if args.command == "new":
+            return _new(args)
         spec = load(args.spec)
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
+        if args.command == "trace" and args.format:
+            print(walkthrough.FORMATS[args.format](spec), end="")
+            return 0
         return (_trace if args.command == "trace" else _check)(spec, args.json)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)

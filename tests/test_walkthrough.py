@@ -1,0 +1,261 @@
+"""The walkthrough (trace --format markdown|latex): every quantity, in reading order, its arithmetic right."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backprop_ref.worked.cli import main, quantities
+from backprop_ref.worked.spec import Spec, build, load
+from backprop_ref.worked.trace import Address
+from backprop_ref.worked.walkthrough import SECTIONS, Line, evaluate, latex, lines, markdown, number
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def spec_of(
+    sizes: list[int],
+    activations: list[str],
+    cost: str,
+    m: int,
+    conventions: dict[str, Any],
+    training: dict[str, Any] | None,
+    seed: int,
+) -> Spec:
+    """A spec with weights, biases and data drawn from ``seed`` (targets in [0, 1])."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    shared = conventions.get("bias") == "shared"
+    doc: dict[str, Any] = {
+        "title": "random",
+        "source": "tests",
+        "network": {
+            "sizes": sizes,
+            "activations": activations,
+            "cost": cost,
+            "W": [rng.uniform(-1, 1, (sizes[l], sizes[l - 1])).tolist() for l in range(1, len(sizes))],
+            "b": [rng.uniform(-1, 1, 1 if shared else sizes[l]).tolist() for l in range(1, len(sizes))],
+            "conventions": conventions,
+        },
+        "data": {
+            "x": rng.uniform(-1, 1, (sizes[0], m)).tolist(),
+            "y": rng.uniform(0, 1, (sizes[-1], m)).tolist(),
+        },
+        "printed": [{"name": "cost", "value": "0", "where": "-", "expected": "slip", "note": "-"}],
+    }
+    if training is not None:
+        doc["training"] = training
+    return build(doc)
+
+
+def assert_arithmetic_holds(all_lines: list[Line]) -> None:
+    """Each formula, its numbers multiplied and added, gives the value its line shows."""
+    for line in all_lines:
+        if line.formula is not None:
+            assert math.isclose(evaluate(line.formula), line.value, rel_tol=1e-9, abs_tol=1e-15), line
+
+
+def test_afteracademy_numbers_are_the_hand_computed_ones() -> None:
+    by_name = {line.names[0]: line for line in lines(load("afteracademy")) if line.names}
+    net_h1, net_h2 = 0.25 * 0.1 + 0.15 * 0.2 + 0.45, 0.35 * 0.1 + 0.28 * 0.2 + 0.45
+    out_h1, out_h2 = sigmoid(net_h1), sigmoid(net_h2)
+    out_o1 = sigmoid(0.35 * out_h1 + 0.20 * out_h2 + 0.5)
+    out_o2 = sigmoid(0.45 * out_h1 + 0.40 * out_h2 + 0.5)
+    d_o1 = (out_o1 - 0.05) * out_o1 * (1 - out_o1)
+    d_o2 = (out_o2 - 0.95) * out_o2 * (1 - out_o2)
+    d_h1 = (0.35 * d_o1 + 0.45 * d_o2) * out_h1 * (1 - out_h1)
+    expected = {
+        "net(h1)": net_h1,
+        "out(h2)": out_h2,
+        "out(o1)": out_o1,
+        "E(total)": 0.5 * (0.05 - out_o1) ** 2 + 0.5 * (0.95 - out_o2) ** 2,
+        "∂E/∂out(o2)": out_o2 - 0.95,
+        "∂E/∂w5": d_o1 * out_h1,
+        "∂E/∂w1": d_h1 * 0.1,
+        "new w5": 0.35 - 0.5 * d_o1 * out_h1,
+        "new w1": 0.25 - 0.5 * d_h1 * 0.1,
+    }
+    for name, value in expected.items():
+        assert math.isclose(by_name[name].value, value, rel_tol=1e-12), name
+
+
+def test_afteracademy_reads_in_order_and_every_formula_adds_up() -> None:
+    all_lines = lines(load("afteracademy"))
+    order = list(dict.fromkeys(line.section for line in all_lines))
+    assert order == list(SECTIONS)
+    assert_arithmetic_holds(all_lines)
+
+
+def test_every_quantity_the_trace_lists_is_in_the_walkthrough_with_its_value() -> None:
+    spec = load("afteracademy")
+    shown = {str(line.address): line.value for line in lines(spec) if line.address is not None}
+    for row in quantities(spec):
+        assert shown[row["quantity"]] == row["value"], row["quantity"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hidden=st.lists(st.integers(1, 3), min_size=0, max_size=2),
+    ends=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    activation=st.sampled_from(["sigmoid", "tanh", "relu", "identity", "softplus"]),
+    cost=st.sampled_from(["half_sse", "sse", "mse", "linear", "cross_entropy"]),
+    m=st.integers(1, 3),
+    reduction=st.sampled_from(["mean", "sum"]),
+    lmbda=st.sampled_from([0.0, 0.3]),
+    bias=st.sampled_from(["per_unit", "shared"]),
+    update_biases=st.booleans(),
+    hidden_delta_weights=st.sampled_from(["before", "after"]),
+    steps=st.sampled_from([None, 1, 3]),
+    seed=st.integers(0, 2**16),
+)
+def test_on_any_network_every_formula_adds_up_and_every_quantity_is_there(
+    hidden: list[int],
+    ends: tuple[int, int],
+    activation: str,
+    cost: str,
+    m: int,
+    reduction: str,
+    lmbda: float,
+    bias: str,
+    update_biases: bool,
+    hidden_delta_weights: str,
+    steps: int | None,
+    seed: int,
+) -> None:
+    sizes = [ends[0], *hidden, ends[1]]
+    out = "sigmoid" if cost == "cross_entropy" else activation
+    activations = [activation] * (len(sizes) - 2) + [out]
+    if steps is None:
+        hidden_delta_weights = "before"  # "after" needs a [training] table
+    conventions = {
+        "reduction": reduction,
+        "lmbda": lmbda,
+        "bias": bias,
+        "update_biases": update_biases,
+        "hidden_delta_weights": hidden_delta_weights,
+    }
+    training = None if steps is None else {"eta": 0.4, "steps": steps}
+    spec = spec_of(sizes, activations, cost, m, conventions, training, seed)
+    all_lines = lines(spec)
+    assert_arithmetic_holds(all_lines)
+    deltas = [line for line in all_lines if line.address is not None and line.address.kind == "delta"]
+    assert all(line.formula is not None for line in deltas)  # every activation here is elementwise
+    shown = {str(line.address): line.value for line in all_lines if line.address is not None}
+    for row in quantities(spec):
+        if row["section"] != "cost after" or row["quantity"] == "cost_after":
+            assert shown[row["quantity"]] == row["value"], row["quantity"]
+
+
+def test_markdown_shows_each_line_with_its_names_formula_and_rounded_value() -> None:
+    spec = load("afteracademy")
+    text = markdown(spec)
+    assert text.startswith("# AfterAcademy: Mastering Backpropagation in Neural Network\n")
+    assert "- **∂E/∂out(h1)** (∂C/∂a¹₁) = w5·δ²₁ + w7·δ²₂ = 0.35·0.136527 + 0.45·(−0.0411137) = " in text
+    assert "- **new w5** (new w²₁₁) = w5 − η·∂E/∂w5 = 0.35 − 0.5·0.0851429 = **0.307429**" in text
+    for line in lines(spec):
+        assert f"**{number(line.value)}**" in text
+    headings = [t[3:] for t in text.splitlines() if t.startswith("## ")]
+    assert headings == list(SECTIONS)
+    assert markdown(spec, level=3).startswith("### AfterAcademy")
+
+
+def test_several_examples_are_labelled_and_a_mean_shows_its_one_over_m() -> None:
+    spec = spec_of([2, 2], ["sigmoid"], "half_sse", 3, {"reduction": "mean"}, {"eta": 0.1, "steps": 1}, 1)
+    text = markdown(spec)
+    assert "- **z¹₂** (example 3) = " in text
+    assert "- **∂J/∂w¹₁₂** = 1/m·(δ¹₁[1]·x₂[1] + δ¹₁[2]·x₂[2] + δ¹₁[3]·x₂[3]) = 0.333333·(" in text
+
+
+def _balanced_environments(text: str) -> bool:
+    stack: list[str] = []
+    for kind, name in re.findall(r"\\(begin|end)\{([^}]*)\}", text):
+        if kind == "begin":
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return False
+    return not stack
+
+
+def _balanced_braces(text: str) -> bool:
+    depth = 0
+    for c in re.sub(r"\\[{}$]", "", text):
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def test_latex_is_a_balanced_ascii_document() -> None:
+    text = latex(load("afteracademy"))
+    assert text.startswith("\\documentclass{article}\n")
+    assert text.endswith("\\end{document}\n")
+    assert _balanced_environments(text)
+    assert _balanced_braces(text)
+    assert text.isascii()  # every Unicode symbol of the spec's names turned into LaTeX
+    for row in text.splitlines():
+        assert row.count("$") - row.count("\\$") in (0, 2), row
+    assert "\\item $\\text{new w5}\\ (\\text{new } w^{2}_{11}) = \\text{w5} - \\eta \\cdot " in text
+    assert _balanced_environments("\\begin{a}\\end{b}") is False  # the checks themselves can fail
+    assert _balanced_braces("{}}") is False
+
+
+ENGINES = [e for e in ("lualatex", "pdflatex", "xelatex") if shutil.which(e)]
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ENGINES or [pytest.param("none", marks=pytest.mark.skip(reason="no TeX engine on this machine"))],
+)
+def test_latex_compiles(engine: str, tmp_path: Path) -> None:
+    (tmp_path / "walkthrough.tex").write_text(latex(load("afteracademy")), encoding="utf-8")
+    done = subprocess.run(
+        [engine, "-interaction=nonstopmode", "-halt-on-error", "walkthrough.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_cli_writes_the_walkthrough_and_refuses_two_formats(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", "afteracademy", "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == markdown(load("afteracademy"))
+    assert main(["trace", "afteracademy", "--format", "latex"]) == 0
+    assert capsys.readouterr().out == latex(load("afteracademy"))
+    for argv in (["--format", "html"], ["--format", "latex", "--json"]):
+        assert main(["trace", "afteracademy", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert err.startswith("backprop-ref trace: "), err
+
+
+def test_a_spec_without_training_has_no_update_section() -> None:
+    spec = spec_of([1, 1], ["identity"], "half_sse", 1, {}, None, 0)
+    sections = {line.section for line in lines(spec)}
+    assert "Update" not in sections
+    assert "Hidden error (BP2)" not in sections
+    assert Address("cost") in {line.address for line in lines(spec)}
+
+
+def test_a_layer_by_layer_update_carries_delta_through_the_updated_weights_and_says_so() -> None:
+    conventions = {"reduction": "sum", "hidden_delta_weights": "after"}
+    spec = spec_of([1, 1, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, {"eta": 0.5, "steps": 1}, 3)
+    (line,) = [t for t in lines(spec) if t.address == Address("dC_da", 1, (0, 0))]
+    assert line.note == "with the weights above already updated: hidden_delta_weights after"
+    assert "- **∂C/∂a¹₁** = new w²₁₁·δ²₁ = " in markdown(spec)
+    w_new = spec.network.W[1][0, 0] - 0.5 * spec.run().first.gradients.dW[1][0, 0]
+    assert line.formula is not None
+    assert math.isclose(evaluate(line.formula), w_new * spec.run().first.backward.delta[1][0, 0])
