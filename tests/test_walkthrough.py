@@ -50,7 +50,11 @@ def spec_of(
         },
         "data": {
             "x": rng.uniform(-1, 1, (sizes[0], m)).tolist(),
-            "y": rng.uniform(0, 1, (sizes[-1], m)).tolist(),
+            "y": (
+                rng.dirichlet(np.ones(sizes[-1]), m).T  # a distribution per example, as this cost needs
+                if cost == "categorical_cross_entropy"
+                else rng.uniform(0, 1, (sizes[-1], m))
+            ).tolist(),
         },
         "printed": [{"name": "cost", "value": "0", "where": "-", "expected": "slip", "note": "-"}],
     }
@@ -155,6 +159,32 @@ def test_on_any_network_every_formula_adds_up_and_every_quantity_is_there(
     for row in quantities(spec):
         if row["section"] != "cost after" or row["quantity"] == "cost_after":
             assert shown[row["quantity"]] == row["value"], row["quantity"]
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    cost=st.sampled_from(["categorical_cross_entropy", "half_sse", "linear"]),
+    hidden=st.sampled_from(["leaky_relu", "tanh"]),
+    m=st.integers(1, 2),
+    seed=st.integers(0, 2**16),
+)
+def test_a_softmax_output_shows_its_delta_alone_and_every_quantity(
+    cost: str, hidden: str, m: int, seed: int
+) -> None:
+    """Softmax has no f′ per unit: δᴸ is shown without a product, and everything still adds up."""
+    spec = spec_of([2, 2, 3], [hidden, "softmax"], cost, m, {}, {"eta": 0.5, "steps": 1}, seed)
+    all_lines = lines(spec)
+    assert_arithmetic_holds(all_lines)
+    output = [
+        line for line in all_lines if line.address is not None and str(line.address).startswith("delta[2]")
+    ]
+    assert len(output) == 3 * m
+    assert all(line.formula is None for line in output)
+    shown = {str(line.address): line.value for line in all_lines if line.address is not None}
+    for row in quantities(spec):
+        if row["section"] != "cost after" or row["quantity"] == "cost_after":
+            assert shown[row["quantity"]] == row["value"], row["quantity"]
+    assert "δᴸ" in markdown(spec)
 
 
 def test_markdown_shows_each_line_with_its_names_formula_and_rounded_value() -> None:

@@ -338,7 +338,9 @@ def _errors(q: _Quantities) -> Iterator[Line]:
     for l in range(L, 0, -1):
         section = "Output error (BP1)" if l == L else "Hidden error (BP2)"
         fmd, ftex = function(net.activations[l - 1])
-        fprime = kernels.activation(net.activations[l - 1]).fprime(q.arrays["z", l])
+        # softmax (output only) has no f′ per unit: its δᴸ is the cost's closed form, shown alone
+        jacobian = net.activations[l - 1] in kernels.OUTPUT_ONLY
+        fprime = None if jacobian else kernels.activation(net.activations[l - 1]).fprime(q.arrays["z", l])
         for e in range(m):
             for j in range(net.sizes[l]):
                 if l == L:
@@ -349,6 +351,9 @@ def _errors(q: _Quantities) -> Iterator[Line]:
                     dC_da = Sum(tuple(_carried(q, l, j, e, after)), (1,) * net.sizes[l + 1])
                 line = q.line(section, "dC_da", l, j, e, dC_da)
                 yield replace(line, note=AFTER_NOTE) if after and l < L else line
+                if fprime is None:
+                    yield q.line(section, "delta", l, j, e, None)
+                    continue
                 z = q.symbol("z", l, j, e)
                 slope = Symbol(f"{fmd}′({z.md})", f"{ftex}'({z.tex})", float(fprime[j, e]))
                 md, tex = f"{fmd}′({nielsen('z', l, j)[0]})", f"{ftex}'({nielsen('z', l, j)[1]})"
@@ -466,10 +471,16 @@ def _rules(spec: Spec) -> list[tuple[str, str]]:
     """``(what, rule)`` for every elementwise rule the walkthrough uses, quoted as generated."""
     net = spec.network
     out = []
+    cost = kernels.cost(net.cost, net.activations[-1], net.sizes[-1])
     for name in dict.fromkeys(net.activations):
         k = kernels.activation(name)
-        out += [(function(name)[0], _doc(k.f)), (function(name)[0] + "′", _doc(k.fprime))]
-    cost = kernels.cost(net.cost, net.activations[-1], net.sizes[-1])
+        out.append((function(name)[0], _doc(k.f)))
+        # an output-only activation (softmax) has no f′: the output error's own closed form instead
+        out.append(
+            ("δᴸ", _doc(cost.delta))
+            if name in kernels.OUTPUT_ONLY
+            else (function(name)[0] + "′", _doc(k.fprime))
+        )
     out += [(f"C ({net.cost})", _doc(cost.term)), ("∂C/∂a", _doc(cost.gradient))]
     return out
 
