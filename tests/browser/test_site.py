@@ -74,7 +74,7 @@ def test_glued_numbers_are_pasted(visit: Visit, page: str, site: Path) -> None:
     source = site / "_sources" / Path(page).with_suffix(".md")
     roles = source.read_text(encoding="utf-8").count(GLUE_TEXT) if source.is_file() else 0
     pasted = visit.facts["pasted"]
-    assert len(pasted) >= roles, f"{roles} {GLUE_TEXT} roles in the source, {len(pasted)} values pasted"
+    assert len(pasted) == roles, f"{roles} {GLUE_TEXT} roles in the source, {len(pasted)} values pasted"
     assert all(value.strip() for value in pasted), "a pasted value is empty"
     assert "{glue" not in visit.facts["text"], "a glue role shown as source text"
     assert not visit.facts["system_messages"], f"build messages in the page: {visit.facts['system_messages']}"
