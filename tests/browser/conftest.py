@@ -93,7 +93,6 @@ FACTS = """() => {
   return {
     text: text.join(""),
     untypeset: math.filter((m) => !m.querySelector("mjx-container")).map((m) => m.textContent.trim()),
-    typeset: document.querySelectorAll("mjx-container").length,
     tex_errors: [...document.querySelectorAll("mjx-merror")].map((e) => e.textContent),
     images: [...document.images].map((i) => [i.getAttribute("src"), i.naturalWidth]),
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
@@ -127,14 +126,15 @@ LAYOUT = """() => {
       const boxRight = box.getBoundingClientRect().right;
       clipped = scrolls ? boxRight > right + 1 : box.scrollWidth > box.clientWidth + 1;
     }
-    return {name: name(table), width: Math.round(width), clipped};
+    const font = parseFloat(getComputedStyle(table.querySelector("td") || table).fontSize);
+    return {name: name(table), width: Math.round(width), clipped, font};
   });
   // What sticks out of the window without a scrolling box around it (fixed drawers excepted).
   const sticking = [];
   if (document.documentElement.scrollWidth > innerWidth)
     for (const e of document.querySelectorAll("body *")) {
       const r = e.getBoundingClientRect();
-      if (r.right <= innerWidth + 1 || r.width === 0) continue;
+      if (r.right <= innerWidth + 1 || r.width === 0 || getComputedStyle(e).position === "fixed") continue;
       let a = e.parentElement;
       while (a && !["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(a).overflowX)
              && getComputedStyle(a).position !== "fixed") a = a.parentElement;
@@ -157,6 +157,7 @@ LAYOUT = """() => {
     height: document.documentElement.scrollHeight,
     code: Math.round(code),
     column: Math.round(column),
+    reading_size: parseFloat(getComputedStyle(article.querySelector("p") || article).fontSize),
     tables,
     sticking,
     summary_end: summaryEnd,

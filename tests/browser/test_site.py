@@ -52,6 +52,13 @@ def test_tables_fit_the_column_at_1280(visit: Visit, page: str, request: pytest.
     assert not wide, f"tables wider than the {column} px content column: {wide}"
 
 
+def test_tables_are_at_the_reading_size(visit: Visit) -> None:
+    """A table fits or scrolls at the size of the prose around it, never by a smaller font."""
+    size = visit.layout["reading_size"]
+    small = [f"{t['name']} ({t['font']} px)" for t in visit.layout["tables"] if t["font"] < size]
+    assert not small, f"tables set smaller than the {size} px prose: {small}"
+
+
 def test_verdict_summary_is_on_the_first_screen(
     article: str, viewport: Viewport, visit_of: VisitOf, site: Path
 ) -> None:
