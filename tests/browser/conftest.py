@@ -148,7 +148,9 @@ LAYOUT = """() => {
     const line = parseFloat(getComputedStyle(first).lineHeight) || 24;
     summaryEnd = first.getBoundingClientRect().top + scrollY + line;
   }
-  const code = [...document.querySelectorAll(".cell_input")]
+  // Code shown to the reader: a cell whose source is folded away (hide-input, a closed
+  // <details>) still has a layout box in Chromium, so only the visible ones count.
+  const code = [...document.querySelectorAll(".cell_input")].filter((e) => e.checkVisibility())
     .reduce((sum, e) => sum + e.getBoundingClientRect().height, 0);
   return {
     page_width: document.documentElement.scrollWidth,
