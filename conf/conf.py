@@ -95,3 +95,9 @@ copybutton_exclude = ".linenos, .gp, .go"  # copy code, not prompts and doctest 
 # font path MathJax 4 would still fetch its fonts from a CDN.
 mathjax_path = MATHJAX_PATH
 mathjax4_config = {"loader": {"paths": {"fonts": MATHJAX_FONTS}}}
+
+# --- Site frame: the site's own CSS (tables that fit or scroll in their own box) and a search
+# that keeps a decimal number as one word (conf/search_numbers.py). Kept in one block.
+extensions += ["search_numbers"]
+html_static_path = ["_static"]  # conf/_static, relative to this folder
+html_css_files = ["site.css"]

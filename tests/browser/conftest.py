@@ -7,8 +7,10 @@ Playwright nor needs a built site or a browser. One variable both switches the t
 which site to check, so a scratch copy of a build can be checked the same way.
 
 Each page is served by ``http.server`` on a free port of 127.0.0.1, in a thread of this process,
-and opened once, in a fresh browser context (empty cache, empty storage), by a session-scoped
-fixture that pytest caches per page; the tests in ``test_site.py`` then assert on that record.
+and opened once per viewport (1280x900, a laptop, and 390x844, a phone), in a fresh browser
+context (empty cache, empty storage); what it did is recorded once and kept for the session, and
+the tests in ``test_site.py`` then assert on that record. The closing summary prints each page's
+height and the share of it that is code shown to the reader, at both widths.
 Requests from the page to any other host are aborted and recorded. Chromium itself also calls
 Google services (sign-in, component updates) that no page asked for and that the page's
 request routing never sees; a dead-end proxy on 127.0.0.1 refuses them, so nothing leaves the
@@ -53,6 +55,23 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 MATHJAX = "/_static/mathjax/"  # where conf/offline_assets.py puts MathJax and its fonts
+ARTICLES = "articles/"  # one page per checked article; they open with a verdict summary
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """A browser window size; its name (``1280x900``) labels test ids and screenshot folders."""
+
+    width: int
+    height: int
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+WIDE = Viewport(1280, 900)  # a laptop
+PHONE = Viewport(390, 844)  # a phone held upright
+VIEWPORTS = (WIDE, PHONE)
 
 # After the load event: let MathJax finish its first typesetting, then load every image, lazy
 # ones too (a reader who scrolls would load them; a full-page screenshot does not scroll).
@@ -77,19 +96,88 @@ FACTS = """() => {
     tex_errors: [...document.querySelectorAll("mjx-merror")].map((e) => e.textContent),
     images: [...document.images].map((i) => [i.getAttribute("src"), i.naturalWidth]),
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+    pasted: [...document.querySelectorAll(".pasted-text")].map((e) => e.textContent),
+    system_messages: [...document.querySelectorAll(".system-message, .problematic")]
+      .map((e) => e.textContent),
+  };
+}"""
+# The page's layout at this viewport, before anything scrolls. The content column is the
+# article's width less its padding. A table is "clipped" when part of it cannot be seen: the
+# nearest box around it that does not let overflow show (overflow-x other than visible; the table
+# itself when it is display: block) is narrower than the table and does not scroll, or there is no
+# such box and the table runs past the column. A box that scrolls is fine if it fits the column.
+LAYOUT = """() => {
+  // The search page has no article; its main block holds the content there.
+  const article = document.querySelector("article") || document.querySelector("main");
+  const style = getComputedStyle(article);
+  const left = article.getBoundingClientRect().left + parseFloat(style.paddingLeft);
+  const column = article.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const right = left + column;
+  const name = (e) => (e.querySelector("tr") || e).innerText.replace(/\\s+/g, " ").trim().slice(0, 60);
+  const tables = [...article.querySelectorAll("table")].map((table) => {
+    let box = table;
+    while (box !== article && getComputedStyle(box).overflowX === "visible") box = box.parentElement;
+    const width = Math.max(table.getBoundingClientRect().width, table.scrollWidth);
+    const edge = table.getBoundingClientRect().left + width;
+    let clipped;
+    if (box === article) clipped = edge > right + 1;
+    else {
+      const scrolls = ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
+      const boxRight = box.getBoundingClientRect().right;
+      clipped = scrolls ? boxRight > right + 1 : box.scrollWidth > box.clientWidth + 1;
+    }
+    const font = parseFloat(getComputedStyle(table.querySelector("td") || table).fontSize);
+    return {name: name(table), width: Math.round(width), clipped, font};
+  });
+  // What sticks out of the window without a scrolling box around it (fixed drawers excepted).
+  const sticking = [];
+  if (document.documentElement.scrollWidth > innerWidth)
+    for (const e of document.querySelectorAll("body *")) {
+      const r = e.getBoundingClientRect();
+      if (r.right <= innerWidth + 1 || r.width === 0 || getComputedStyle(e).position === "fixed") continue;
+      let a = e.parentElement;
+      while (a && !["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(a).overflowX)
+             && getComputedStyle(a).position !== "fixed") a = a.parentElement;
+      if (!a) sticking.push(`<${e.tagName.toLowerCase()} class="${e.className}"> ${name(e)}`);
+      if (sticking.length === 5) break;
+    }
+  const summary = document.querySelector(".verdict-summary");
+  let summaryEnd = null;  // where the summary's title and first line of text end
+  if (summary) {
+    const first = summary.querySelector(".admonition-title + *") || summary;
+    const line = parseFloat(getComputedStyle(first).lineHeight) || 24;
+    summaryEnd = first.getBoundingClientRect().top + scrollY + line;
+  }
+  // Code shown to the reader: a cell whose source is folded away (hide-input, a closed
+  // <details>) still has a layout box in Chromium, so only the visible ones count.
+  const code = [...document.querySelectorAll(".cell_input")].filter((e) => e.checkVisibility())
+    .reduce((sum, e) => sum + e.getBoundingClientRect().height, 0);
+  return {
+    page_width: document.documentElement.scrollWidth,
+    window_width: innerWidth,
+    window_height: innerHeight,
+    height: document.documentElement.scrollHeight,
+    code: Math.round(code),
+    column: Math.round(column),
+    reading_size: parseFloat(getComputedStyle(article.querySelector("p") || article).fontSize),
+    tables,
+    sticking,
+    summary_end: summaryEnd,
   };
 }"""
 
 
 @dataclass
 class Visit:
-    """What one page did in the browser, recorded once and asserted on by several tests."""
+    """What one page did in the browser at one viewport, recorded once, asserted on by several tests."""
 
     url: str
+    viewport: Viewport
     console_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     finished: list[Request] = field(default_factory=list, repr=False)  # readable while the page is open
-    facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    facts: dict[str, Any] = field(default_factory=dict, repr=False)  # FACTS, after MathJax
+    layout: dict[str, Any] = field(default_factory=dict, repr=False)  # LAYOUT, after MathJax
     transfer: dict[str, int] = field(default_factory=dict, repr=False)  # bytes per URL path
 
     @property
@@ -102,19 +190,25 @@ class Summary:
     """Collected across the session for the closing report."""
 
     weights: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, dict[Viewport, dict[str, Any]]] = field(default_factory=dict)
     screenshots: Path | None = None
     chromium_hosts: set[str] = field(default_factory=set)
 
 
 SUMMARY = pytest.StashKey[Summary]()
 if TYPE_CHECKING:
-    OpenPage = Callable[[str], contextlib.AbstractContextManager[tuple[Page, Visit]]]
+    OpenPage = Callable[..., contextlib.AbstractContextManager[tuple[Page, Visit]]]
+    VisitOf = Callable[[str, Viewport], Visit]
 
 
 def site_pages(site: Path) -> list[str]:
     """Every HTML page of the build, relative to it; folders named _* (_static...) hold no pages."""
     pages = (path.relative_to(site) for path in site.rglob("*.html"))
     return sorted(page.as_posix() for page in pages if not any(p.startswith("_") for p in page.parts))
+
+
+def is_article(page: str) -> bool:
+    return page.startswith(ARTICLES) and page.count("/") == 1
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -125,10 +219,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per page for every test that asks for ``page`` (directly or through ``visit``)."""
-    if "page" in metafunc.fixturenames:
+    """A test that asks for ``page`` runs on every page, one that asks for ``article`` on every
+    article page, and one that asks for ``viewport`` (directly or through ``visit``) at both sizes.
+    """
+    names = metafunc.fixturenames
+    if "page" in names or "article" in names:
         pages = site_pages(Path(os.environ[SITE_VARIABLE]))
-        metafunc.parametrize("page", pages, scope="session")
+        if "page" in names:
+            metafunc.parametrize("page", pages)
+        if "article" in names:
+            metafunc.parametrize("article", [page for page in pages if is_article(page)])
+    if "viewport" in names:
+        metafunc.parametrize("viewport", VIEWPORTS, ids=str)
 
 
 @pytest.fixture(scope="session")
@@ -223,9 +325,9 @@ def open_page(browser: Browser, base_url: str) -> OpenPage:
     """Open a URL of the site in a fresh context, record its errors and requests, let it settle."""
 
     @contextlib.contextmanager
-    def opened(relative_url: str) -> Iterator[tuple[Page, Visit]]:
-        visit = Visit(base_url + relative_url)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def opened(relative_url: str, viewport: Viewport = WIDE) -> Iterator[tuple[Page, Visit]]:
+        visit = Visit(base_url + relative_url, viewport)
+        context = browser.new_context(viewport={"width": viewport.width, "height": viewport.height})
 
         def route(route: Route) -> None:
             if urlsplit(route.request.url).hostname == "127.0.0.1":
@@ -266,28 +368,51 @@ def screenshots(site: Path, pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture(scope="session")
-def visit(
-    page: str,
-    open_page: OpenPage,
-    screenshots: Path,
-    pytestconfig: pytest.Config,
-) -> Visit:
-    """The record of one page: opened once, its facts read, its weight summed, its screenshot saved."""
-    with open_page(page) as (tab, record):
-        record.facts = tab.evaluate(FACTS)
-        # What a first visit transfers (fresh context, so no cache): bodies and headers of every
-        # response, less the MathJax files that every page with math shares.
-        for request in record.finished:
-            url = urlsplit(request.url)
-            if url.scheme in ("http", "https") and not url.path.startswith(MATHJAX):
-                sizes = request.sizes()
-                weight = sizes["responseBodySize"] + sizes["responseHeadersSize"]
-                record.transfer[url.path] = record.transfer.get(url.path, 0) + weight
-        shot = screenshots / Path(page).with_suffix(".png")
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=shot, full_page=True)
-    pytestconfig.stash[SUMMARY].weights[page] = record.weight
+def visit_of(open_page: OpenPage, screenshots: Path, pytestconfig: pytest.Config) -> VisitOf:
+    """The record of a page at a viewport, made on first request and kept for the session.
+
+    Opening the page reads its facts and layout, sums its weight and saves a full-page
+    screenshot to ``screenshots/<viewport>/<page>.jpg``.
+    """
+    summary = pytestconfig.stash[SUMMARY]
+    records: dict[tuple[str, Viewport], Visit] = {}
+
+    def record(page: str, viewport: Viewport) -> Visit:
+        if (page, viewport) in records:
+            return records[page, viewport]
+        with open_page(page, viewport) as (tab, visit):
+            visit.facts = tab.evaluate(FACTS)
+            visit.layout = tab.evaluate(LAYOUT)
+            # What a first visit transfers (fresh context, so no cache): bodies and headers of
+            # every response, less the MathJax files that every page with math shares.
+            for request in visit.finished:
+                url = urlsplit(request.url)
+                if url.scheme in ("http", "https") and not url.path.startswith(MATHJAX):
+                    sizes = request.sizes()
+                    weight = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                    visit.transfer[url.path] = visit.transfer.get(url.path, 0) + weight
+            # JPEG: a 40,000 px page encodes in half the time of a PNG, and reads as well.
+            shot = screenshots / str(viewport) / Path(page).with_suffix(".jpg")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=shot, full_page=True, type="jpeg", quality=80)
+        summary.weights[page] = max(summary.weights.get(page, 0), visit.weight)
+        summary.layouts.setdefault(page, {})[viewport] = visit.layout
+        records[page, viewport] = visit
+        return visit
+
     return record
+
+
+@pytest.fixture
+def visit(page: str, viewport: Viewport, visit_of: VisitOf) -> Visit:
+    """The record of ``page`` at ``viewport``."""
+    return visit_of(page, viewport)
+
+
+def _size(layout: dict[str, Any]) -> str:
+    height, code = layout["height"], layout["code"]
+    screens = height / layout["window_height"]
+    return f"{height:>7,} px {screens:5.1f} screens, code {code:>6,} px {code / height:4.0%}"
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -295,9 +420,15 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if not summary.weights:
         return
     write = terminalreporter.write_line
+    terminalreporter.section("page height and visible code input (code cells shown, hidden ones closed)")
+    width = max(map(len, summary.layouts))
+    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<40}" for v in VIEWPORTS))
+    for page, layouts in sorted(summary.layouts.items()):
+        write(f"{page:<{width}}  " + "  |  ".join(_size(layouts[v]) for v in VIEWPORTS if v in layouts))
     page, weight = max(summary.weights.items(), key=lambda item: item[1])
     write(f"biggest page: {page}, {weight / 1e6:.2f} MB (MathJax and its fonts not counted)")
-    write(f"screenshots of {len(summary.weights)} pages: {summary.screenshots}")
+    sizes = " and ".join(map(str, VIEWPORTS))
+    write(f"screenshots of {len(summary.weights)} pages at {sizes}: {summary.screenshots}")
     if summary.chromium_hosts:
         hosts = ", ".join(sorted(summary.chromium_hosts))
         write(f"Chromium's own requests (no page made them), refused by the dead-end proxy: {hosts}")

@@ -1,6 +1,7 @@
 """What a reader of the built site gets in a real browser, one test per check and page.
 
-Each page was opened once in headless Chromium (see ``conftest.py``); these tests read that record.
+Each page was opened once per viewport in headless Chromium (see ``conftest.py``); these tests read
+that record. The search tests open the search page themselves.
 """
 
 from __future__ import annotations
@@ -10,15 +11,80 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+
+from .conftest import ARTICLES, WIDE, Viewport, is_article
 
 if TYPE_CHECKING:
-    from .conftest import OpenPage, Visit
+    from .conftest import OpenPage, Visit, VisitOf
 
 # TeX that MathJax did not typeset: display and inline delimiters, environments, and a command
 # between single dollars (a lone "$" in prose is fine).
 RAW_TEX = re.compile(r"\$\$|\\[()[\]]|\\(?:begin|end)\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
 WEIGHT_LIMIT = 2_000_000  # bytes a first visit may transfer, MathJax and its fonts not counted
+GLUE_TEXT = "{glue:text}"  # the MyST role that pastes a computed number into the prose
+
+
+def test_the_page_does_not_scroll_sideways(visit: Visit) -> None:
+    layout = visit.layout
+    assert layout["page_width"] <= layout["window_width"], (
+        f"the page is {layout['page_width']} px wide in a {layout['window_width']} px window; "
+        f"sticking out: {layout['sticking']}"
+    )
+
+
+def test_no_table_is_clipped(visit: Visit) -> None:
+    clipped = [table["name"] for table in visit.layout["tables"] if table["clipped"]]
+    assert not clipped, f"tables cut off with no box to scroll them in: {clipped}"
+
+
+def test_tables_fit_the_column_at_1280(page: str, visit_of: VisitOf, request: pytest.FixtureRequest) -> None:
+    """On a laptop every table fits; on a phone a wide one scrolls (test_no_table_is_clipped)."""
+    if is_article(page):
+        # The verdict and candidate tables of the article pages come from docs/site_helpers,
+        # which the site-pages change of issue 13 reworks (short columns, the note in a toggle).
+        request.applymarker(pytest.mark.xfail(strict=False, reason="article tables: reworked by site-pages"))
+    layout = visit_of(page, WIDE).layout
+    column = layout["column"]
+    wide = [f"{t['name']} ({t['width']} px)" for t in layout["tables"] if t["width"] > column + 1]
+    assert not wide, f"tables wider than the {column} px content column: {wide}"
+
+
+def test_tables_are_at_the_reading_size(visit: Visit) -> None:
+    """A table fits or scrolls at the size of the prose around it, never by a smaller font."""
+    size = visit.layout["reading_size"]
+    small = [f"{t['name']} ({t['font']} px)" for t in visit.layout["tables"] if t["font"] < size]
+    assert not small, f"tables set smaller than the {size} px prose: {small}"
+
+
+def test_verdict_summary_is_on_the_first_screen(
+    article: str, viewport: Viewport, visit_of: VisitOf, site: Path
+) -> None:
+    articles = sorted((site / ARTICLES).glob("*.html"))
+    if not any("verdict-summary" in path.read_text(encoding="utf-8") for path in articles):
+        # The summaries (a MyST admonition with `:class: verdict-summary`) come with the
+        # site-pages change of issue 13; once one article has one, every article must.
+        pytest.xfail("no article page has a verdict summary yet (issue 13, site-pages)")
+    layout = visit_of(article, viewport).layout
+    end = layout["summary_end"]
+    assert end is not None, "no verdict summary (an admonition of class verdict-summary)"
+    assert end <= layout["window_height"], (
+        f"the summary's first line ends at {end:.0f} px, "
+        f"below the first screen ({layout['window_height']} px)"
+    )
+
+
+def test_glued_numbers_are_pasted(visit: Visit, page: str, site: Path) -> None:
+    """Every {glue:text} of the page's source shows a value; no build message stands in for one."""
+    source = site / "_sources" / Path(page).with_suffix(".md")
+    roles = source.read_text(encoding="utf-8").count(GLUE_TEXT) if source.is_file() else 0
+    pasted = visit.facts["pasted"]
+    assert len(pasted) == roles, f"{roles} {GLUE_TEXT} roles in the source, {len(pasted)} values pasted"
+    assert all(value.strip() for value in pasted), "a pasted value is empty"
+    assert "{glue" not in visit.facts["text"], "a glue role shown as source text"
+    assert not visit.facts["system_messages"], f"build messages in the page: {visit.facts['system_messages']}"
 
 
 def test_math_is_typeset(visit: Visit) -> None:
@@ -83,11 +149,35 @@ def test_internal_links_resolve(visit: Visit, site: Path, base_url: str) -> None
     assert not broken, f"links to this site that lead nowhere: {broken}"
 
 
-def test_search_finds_sigmoid(open_page: OpenPage) -> None:
+def search(open_page: OpenPage, query: str) -> list[str]:
+    """The pages the site's own search lists for ``query``, as the search page shows them."""
     from playwright.sync_api import expect
 
-    with open_page("search.html?q=sigmoid") as (tab, visit):
+    with open_page(f"search.html?q={quote(query)}") as (tab, visit):
         expect(tab.locator("#search-results .search-summary")).to_contain_text("Search finished")
-        assert tab.locator("#search-results ul.search > li").count() >= 1
         assert not visit.console_errors, f"console errors: {visit.console_errors}"
         assert not visit.outside_requests, f"requests to other hosts: {visit.outside_requests}"
+        results = tab.locator("#search-results ul.search > li > a")
+        links = results.evaluate_all("(links) => links.map((a) => a.href)")
+    return [urlsplit(link).path.lstrip("/") for link in links]
+
+
+def test_search_finds_sigmoid(open_page: OpenPage) -> None:
+    assert search(open_page, "sigmoid")
+
+
+# A reader pastes a number a page prints and lands on the page that judges it. AfterAcademy
+# prints the total error 0.22661423 (its verdict row "E(total)"); the Kostadinov page prints the
+# gradient 0.0768276858 in its verdict on the w22 chain rule; a number pasted with fewer digits
+# (0.2266) finds the page that prints more.
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("0.22661423", "articles/afteracademy.html"),
+        ("0.2266", "articles/afteracademy.html"),
+        ("0.0768276858", "articles/kostadinov.html"),
+    ],
+)
+def test_search_finds_the_page_that_judges_a_number(open_page: OpenPage, number: str, expected: str) -> None:
+    found = search(open_page, number)
+    assert expected in found, f"searching {number} lists {found or 'nothing'}, not {expected}"
