@@ -27,7 +27,7 @@ DEFAULT_COST: str = _generated.DEFAULT_COST
 UNIT_INTERVAL_TARGETS: tuple[str, ...] = _generated.UNIT_INTERVAL_TARGETS
 #: Costs whose targets must, in each example, sum to 1 as well (a distribution over the units).
 DISTRIBUTION_TARGETS: tuple[str, ...] = _generated.DISTRIBUTION_TARGETS
-#: Activations allowed only in the output layer (softmax: no elementwise f').
+#: Activations allowed only in the output layer (softmax, which has no elementwise f').
 OUTPUT_ONLY: tuple[str, ...] = _generated.OUTPUT_ONLY
 
 #: One weight's L2 penalty λ/(2m)·θ² and its gradient (λ/m)·θ, each ``(theta, lmbda, m)``.

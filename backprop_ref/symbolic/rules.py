@@ -83,8 +83,11 @@ class ActivationRule:
 
     @property
     def output_only(self) -> bool:
-        """Softmax: each a depends on every z of its example, so its derivative is a Jacobian, not
-        an elementwise f'; it serves as the output layer, where each cost gives δᴸ in closed form."""
+        """True for softmax, whose every a depends on every z of its example.
+
+        Its derivative is a Jacobian, not an elementwise f', so it serves only as the output
+        layer, where each cost gives δᴸ in closed form.
+        """
         return self.derivative is None
 
 
