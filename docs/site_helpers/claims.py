@@ -38,6 +38,8 @@ class Claim:
         One of :data:`~backprop_ref.worked.verdicts.VERDICTS`.
     note
         One sentence of explanation, e.g. the correct form for a slip.
+    section
+        The label of the section of our page that shows the work (for the summary's links).
 
     Examples
     --------
@@ -55,6 +57,7 @@ class Claim:
     ours: str
     verdict: str
     note: str = ""
+    section: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -105,6 +108,56 @@ def tally(claims: Iterable[Claim]) -> dict[str, int]:
     2
     """
     return verdicts.tally(c.verdict for c in claims)
+
+
+def _named(c: Claim) -> str:
+    return f"{{ref}}`{c.name} <{c.section}>`" if c.section else c.name
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _corrected(c: Claim) -> str:
+    """A printed number and the correct one, or the correct form of a statement."""
+    if _is_number(c.article):
+        return f"{_named(c)} {c.article}, correct {c.ours}"
+    return f"{_named(c)}: correct is {c.note or c.ours}"
+
+
+def summary(claims: Iterable[Claim]) -> str:
+    """The verdicts first, as Markdown for the box that opens an article page.
+
+    One line counts the verdicts; then what the article gets right, each slip with the correct
+    value (for a printed number) or form (the note, for a statement), what follows from earlier
+    slips, and what stays unexplained. A claim with a ``section`` links to it.
+
+    Examples
+    --------
+    >>> print(summary([Claim("a", "", "1", "1", "reproduced"), Claim("b", "", "2", "3", "slip")]))
+    **1 of 2** checkable statements reproduced, 0 follow from earlier slips, 1 slips, 0 unexplained.
+    <BLANKLINE>
+    - **Right:** a.
+    - **Slips:** b 2, correct 3.
+    """
+    claims = list(claims)
+    n = tally(claims)
+    by = {v: [c for c in claims if c.verdict == v] for v in VERDICTS}
+    groups = {
+        "Right": [_named(c) for c in by["reproduced"]],
+        "Slips": [_corrected(c) for c in by["slip"]],
+        "Follow from the slips": [_named(c) for c in by["follows"]],
+        "Unexplained": [_corrected(c).replace("correct", "we compute") for c in by["unexplained"]],
+    }
+    head = (
+        f"**{n['reproduced']} of {len(claims)}** checkable statements reproduced, {n['follows']} follow "
+        f"from earlier slips, {n['slip']} slips, {n['unexplained']} unexplained."
+    )
+    return "\n".join([head, "", *(f"- **{g}:** " + "; ".join(items) + "." for g, items in groups.items() if items)])
 
 
 def claim_of(finding: Finding) -> Claim:
