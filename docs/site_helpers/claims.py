@@ -12,7 +12,7 @@ both.  It is the site's own helper, not part of the installed package.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from backprop_ref.errors import InputError, one_of
 from backprop_ref.worked import verdicts
@@ -110,8 +110,31 @@ def tally(claims: Iterable[Claim]) -> dict[str, int]:
     return verdicts.tally(c.verdict for c in claims)
 
 
+def with_sections(claims: Iterable[Claim], sections: dict[str, str]) -> list[Claim]:
+    """The claims, each given the label of the section of our page that shows its work.
+
+    ``sections`` maps the start of a claim's name to a label; every claim must match one.
+
+    Examples
+    --------
+    >>> [c.section for c in with_sections([Claim("BP1 (output)", "", "", "", "slip")], {"BP1": "bp1"})]
+    ['bp1']
+    """
+    out = []
+    for c in claims:
+        label = next((label for start, label in sections.items() if c.name.startswith(start)), None)
+        if label is None:
+            raise InputError(f"sections for {c.name!r}", "a key that starts its name", sorted(sections))
+        out.append(replace(c, section=label))
+    return out
+
+
 def _named(c: Claim) -> str:
-    return f"{{ref}}`{c.name} <{c.section}>`" if c.section else c.name
+    if not c.section:
+        return c.name
+    if "$" in c.name:  # math does not render inside a link's text
+        return f"{c.name} ({{ref}}`shown here <{c.section}>`)"
+    return f"{{ref}}`{c.name} <{c.section}>`"
 
 
 def _is_number(text: str) -> bool:
@@ -122,11 +145,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _corrected(c: Claim) -> str:
-    """A printed number and the correct one, or the correct form of a statement."""
+def _corrected(c: Claim, ours: str = "correct") -> str:
+    """A printed number and ours (the correct one), or the note on a statement."""
     if _is_number(c.article):
-        return f"{_named(c)} {c.article}, correct {c.ours}"
-    return f"{_named(c)}: correct is {c.note or c.ours}"
+        return f"{_named(c)} {c.article}, {ours} {c.ours}"
+    return f"{_named(c)} ({c.note or c.ours})"
 
 
 def summary(claims: Iterable[Claim]) -> str:
@@ -151,7 +174,7 @@ def summary(claims: Iterable[Claim]) -> str:
         "Right": [_named(c) for c in by["reproduced"]],
         "Slips": [_corrected(c) for c in by["slip"]],
         "Follow from the slips": [_named(c) for c in by["follows"]],
-        "Unexplained": [_corrected(c).replace("correct", "we compute") for c in by["unexplained"]],
+        "Unexplained": [_corrected(c, "we compute") for c in by["unexplained"]],
     }
     head = (
         f"**{n['reproduced']} of {len(claims)}** checkable statements reproduced, {n['follows']} follow "
