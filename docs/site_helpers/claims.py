@@ -180,7 +180,8 @@ def summary(claims: Iterable[Claim]) -> str:
         f"**{n['reproduced']} of {len(claims)}** checkable statements reproduced, {n['follows']} follow "
         f"from earlier slips, {n['slip']} slips, {n['unexplained']} unexplained."
     )
-    return "\n".join([head, "", *(f"- **{g}:** " + "; ".join(items) + "." for g, items in groups.items() if items)])
+    lines = [f"- **{group}:** " + "; ".join(items) + "." for group, items in groups.items() if items]
+    return "\n".join([head, "", *lines])
 
 
 def claim_of(finding: Finding) -> Claim:
