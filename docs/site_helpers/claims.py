@@ -82,21 +82,37 @@ def _cell(text: str) -> str:
 
 
 def verdict_table(claims: Iterable[Claim]) -> str:
-    """A Markdown table of claims: name, where, article, ours, verdict, note.
+    """A Markdown table of claims, narrow enough for the text column: claim, article, ours, verdict.
+
+    Where each claim stands in the article, and its note, are listed by :func:`notes`. A claim
+    with a ``section`` links to the section of our page that shows its work.
 
     Examples
     --------
     >>> row = Claim("E", "forward pass", "0.2266", "0.2335", "follows", "from printed outputs")
     >>> print(verdict_table([row]))
-    | claim | where | article | we compute | verdict | note |
-    |---|---|---|---|---|---|
-    | E | forward pass | 0.2266 | 0.2335 | **follows** | from printed outputs |
+    | claim | the article | we compute | verdict |
+    |---|---|---|---|
+    | E | 0.2266 | 0.2335 | **follows** |
     """
-    rows = ["| claim | where | article | we compute | verdict | note |", "|---|---|---|---|---|---|"]
+    rows = ["| claim | the article | we compute | verdict |", "|---|---|---|---|"]
     for c in claims:
-        cells = (c.name, c.where, c.article, c.ours, f"**{c.verdict}**", c.note)
+        cells = (_named(c), c.article, c.ours, f"**{c.verdict}**")
         rows.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     return "\n".join(rows)
+
+
+def notes(claims: Iterable[Claim]) -> str:
+    """A Markdown list: where each claim stands in the article, and its note where it has one.
+
+    Examples
+    --------
+    >>> print(notes([Claim("E", "forward pass", "0.2266", "0.2335", "follows", "from printed outputs")]))
+    - **E** (the article's forward pass): from printed outputs
+    """
+    return "\n".join(
+        f"- **{c.name}** (the article's {c.where})" + (f": {c.note}" if c.note else "") for c in claims
+    )
 
 
 def tally(claims: Iterable[Claim]) -> dict[str, int]:
