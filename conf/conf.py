@@ -45,10 +45,16 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx_copybutton",
+    "sphinx_design",  # dropdowns for the exercises' solutions
+    "sphinxcontrib.bibtex",
     "offline_assets",
 ]
 exclude_patterns = ["_build", "conftest.py", "site_helpers", "**.ipynb_checkpoints"]
 numfig = True  # {numref} to figures and tables
+
+# Bibliography (docs/references.md lists it; pages cite with {cite})
+bibtex_bibfiles = [str(ROOT / "docs" / "references.bib")]  # a relative path resolves against conf/
+bibtex_reference_style = "author_year"
 
 # MyST
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]

@@ -12,7 +12,7 @@ both.  It is the site's own helper, not part of the installed package.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from backprop_ref.errors import InputError, one_of
 from backprop_ref.worked import verdicts
@@ -38,6 +38,8 @@ class Claim:
         One of :data:`~backprop_ref.worked.verdicts.VERDICTS`.
     note
         One sentence of explanation, e.g. the correct form for a slip.
+    section
+        The label of the section of our page that shows the work (for the summary's links).
 
     Examples
     --------
@@ -55,6 +57,7 @@ class Claim:
     ours: str
     verdict: str
     note: str = ""
+    section: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -79,21 +82,37 @@ def _cell(text: str) -> str:
 
 
 def verdict_table(claims: Iterable[Claim]) -> str:
-    """A Markdown table of claims: name, where, article, ours, verdict, note.
+    """A Markdown table of claims, narrow enough for the text column: claim, article, ours, verdict.
+
+    Where each claim stands in the article, and its note, are listed by :func:`notes`. A claim
+    with a ``section`` links to the section of our page that shows its work.
 
     Examples
     --------
     >>> row = Claim("E", "forward pass", "0.2266", "0.2335", "follows", "from printed outputs")
     >>> print(verdict_table([row]))
-    | claim | where | article | we compute | verdict | note |
-    |---|---|---|---|---|---|
-    | E | forward pass | 0.2266 | 0.2335 | **follows** | from printed outputs |
+    | claim | the article | we compute | verdict |
+    |---|---|---|---|
+    | E | 0.2266 | 0.2335 | **follows** |
     """
-    rows = ["| claim | where | article | we compute | verdict | note |", "|---|---|---|---|---|---|"]
+    rows = ["| claim | the article | we compute | verdict |", "|---|---|---|---|"]
     for c in claims:
-        cells = (c.name, c.where, c.article, c.ours, f"**{c.verdict}**", c.note)
+        cells = (_named(c), c.article, c.ours, f"**{c.verdict}**")
         rows.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     return "\n".join(rows)
+
+
+def notes(claims: Iterable[Claim]) -> str:
+    """A Markdown list: where each claim stands in the article, and its note where it has one.
+
+    Examples
+    --------
+    >>> print(notes([Claim("E", "forward pass", "0.2266", "0.2335", "follows", "from printed outputs")]))
+    - **E** (the article's forward pass): from printed outputs
+    """
+    return "\n".join(
+        f"- **{c.name}** (the article's {c.where})" + (f": {c.note}" if c.note else "") for c in claims
+    )
 
 
 def tally(claims: Iterable[Claim]) -> dict[str, int]:
@@ -105,6 +124,80 @@ def tally(claims: Iterable[Claim]) -> dict[str, int]:
     2
     """
     return verdicts.tally(c.verdict for c in claims)
+
+
+def with_sections(claims: Iterable[Claim], sections: dict[str, str]) -> list[Claim]:
+    """The claims, each given the label of the section of our page that shows its work.
+
+    ``sections`` maps the start of a claim's name to a label; every claim must match one.
+
+    Examples
+    --------
+    >>> [c.section for c in with_sections([Claim("BP1 (output)", "", "", "", "slip")], {"BP1": "bp1"})]
+    ['bp1']
+    """
+    out = []
+    for c in claims:
+        label = next((label for start, label in sections.items() if c.name.startswith(start)), None)
+        if label is None:
+            raise InputError(f"sections for {c.name!r}", "a key that starts its name", sorted(sections))
+        out.append(replace(c, section=label))
+    return out
+
+
+def _named(c: Claim) -> str:
+    if not c.section:
+        return c.name
+    if "$" in c.name:  # math does not render inside a link's text
+        return f"{c.name} ({{ref}}`shown here <{c.section}>`)"
+    return f"{{ref}}`{c.name} <{c.section}>`"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _corrected(c: Claim, ours: str = "correct") -> str:
+    """A printed number and ours (the correct one), or the note on a statement."""
+    if _is_number(c.article):
+        return f"{_named(c)} {c.article}, {ours} {c.ours}"
+    return f"{_named(c)} ({c.note or c.ours})"
+
+
+def summary(claims: Iterable[Claim]) -> str:
+    """The verdicts first, as Markdown for the box that opens an article page.
+
+    One line counts the verdicts; then what the article gets right, each slip with the correct
+    value (for a printed number) or form (the note, for a statement), what follows from earlier
+    slips, and what stays unexplained. A claim with a ``section`` links to it.
+
+    Examples
+    --------
+    >>> print(summary([Claim("a", "", "1", "1", "reproduced"), Claim("b", "", "2", "3", "slip")]))
+    **1 of 2** checkable statements reproduced, 0 follow from earlier slips, 1 slips, 0 unexplained.
+    <BLANKLINE>
+    - **Right:** a.
+    - **Slips:** b 2, correct 3.
+    """
+    claims = list(claims)
+    n = tally(claims)
+    by = {v: [c for c in claims if c.verdict == v] for v in VERDICTS}
+    groups = {
+        "Right": [_named(c) for c in by["reproduced"]],
+        "Slips": [_corrected(c) for c in by["slip"]],
+        "Follow from the slips": [_named(c) for c in by["follows"]],
+        "Unexplained": [_corrected(c, "we compute") for c in by["unexplained"]],
+    }
+    head = (
+        f"**{n['reproduced']} of {len(claims)}** checkable statements reproduced, {n['follows']} follow "
+        f"from earlier slips, {n['slip']} slips, {n['unexplained']} unexplained."
+    )
+    lines = [f"- **{group}:** " + "; ".join(items) + "." for group, items in groups.items() if items]
+    return "\n".join([head, "", *lines])
 
 
 def claim_of(finding: Finding) -> Claim:
