@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from .conftest import ARTICLES, WIDE, Viewport, is_article
+from .conftest import WIDE, Viewport
 
 if TYPE_CHECKING:
     from .conftest import OpenPage, Visit, VisitOf
@@ -40,12 +40,8 @@ def test_no_table_is_clipped(visit: Visit) -> None:
     assert not clipped, f"tables cut off with no box to scroll them in: {clipped}"
 
 
-def test_tables_fit_the_column_at_1280(page: str, visit_of: VisitOf, request: pytest.FixtureRequest) -> None:
+def test_tables_fit_the_column_at_1280(page: str, visit_of: VisitOf) -> None:
     """On a laptop every table fits; on a phone a wide one scrolls (test_no_table_is_clipped)."""
-    if is_article(page):
-        # The verdict and candidate tables of the article pages come from docs/site_helpers,
-        # which the site-pages change of issue 13 reworks (short columns, the note in a toggle).
-        request.applymarker(pytest.mark.xfail(strict=False, reason="article tables: reworked by site-pages"))
     layout = visit_of(page, WIDE).layout
     column = layout["column"]
     wide = [f"{t['name']} ({t['width']} px)" for t in layout["tables"] if t["width"] > column + 1]
@@ -59,14 +55,7 @@ def test_tables_are_at_the_reading_size(visit: Visit) -> None:
     assert not small, f"tables set smaller than the {size} px prose: {small}"
 
 
-def test_verdict_summary_is_on_the_first_screen(
-    article: str, viewport: Viewport, visit_of: VisitOf, site: Path
-) -> None:
-    articles = sorted((site / ARTICLES).glob("*.html"))
-    if not any("verdict-summary" in path.read_text(encoding="utf-8") for path in articles):
-        # The summaries (a MyST admonition with `:class: verdict-summary`) come with the
-        # site-pages change of issue 13; once one article has one, every article must.
-        pytest.xfail("no article page has a verdict summary yet (issue 13, site-pages)")
+def test_verdict_summary_is_on_the_first_screen(article: str, viewport: Viewport, visit_of: VisitOf) -> None:
     layout = visit_of(article, viewport).layout
     end = layout["summary_end"]
     assert end is not None, "no verdict summary (an admonition of class verdict-summary)"
