@@ -305,11 +305,12 @@ def reference_slip(name: str, address: Address, printed: float) -> Departure:
     >>> reference_slip("net(o1)", Address("z", 2), 0.794609).math
     'z[2][0] = 0.794609 as printed, not as computed'
     """
-    put_in = trace.substitute({address: printed} if address.kind in trace.OVERRIDABLE else {})
+    carried = address.kind in trace.OVERRIDABLE
+    put_in = trace.substitute({address: printed} if carried else {})
     return Departure(
         "reference_slip",
         "reading",
-        f"the printed {name} is itself a slip; later numbers are computed from it",
+        f"the printed {name} is itself a slip" + ("; later numbers are computed from it" if carried else ""),
         f"{address} = {printed!r} as printed, not as computed",
         "a printed number",
         f"slip:{address}",
