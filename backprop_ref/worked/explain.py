@@ -28,12 +28,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 import numpy as np
 
 from backprop_ref.errors import InputError
 from backprop_ref.worked import trace
-from backprop_ref.worked.audit import matches
+from backprop_ref.worked.audit import decimals, matches
 from backprop_ref.worked.candidates import DIGITS, chance_matches
 from backprop_ref.worked.departures import Departure, compatible, default, procedure, reference_slip
 from backprop_ref.worked.spec import Spec, parse_toml, read
@@ -53,10 +54,15 @@ class Given:
     address: Address
     digits: str
 
-    @property
+    @cached_property
     def number(self) -> float:
         """The digits as a float."""
         return float(Decimal(self.digits))
+
+    @cached_property
+    def unit(self) -> float:
+        """One unit in the last printed place, 10⁻ᵈ."""
+        return 10.0 ** -decimals(self.digits)
 
 
 def printed(spec: Spec) -> list[Given]:
@@ -189,19 +195,28 @@ def _key(values: Sequence[float]) -> tuple[float, ...]:
     return tuple(float(f"{v:.{DIGITS}g}") if math.isfinite(v) else v for v in values)
 
 
+def _reproduces(g: Given, value: float) -> bool:
+    """:func:`~backprop_ref.worked.audit.matches`, asked only where a float comparison can't say."""
+    gap = abs(g.number - value)
+    if gap < 0.5 * g.unit:
+        return True
+    return gap <= 1.5 * g.unit and matches(g.digits, value)
+
+
 def _explained(
     numbers: Sequence[Given], departures: tuple[Departure, ...], values: Sequence[float]
 ) -> tuple[bool, ...]:
     slipped = {d.param for d in departures if d.id == "reference_slip"}
-    return tuple(g.label in slipped or matches(g.digits, v) for g, v in zip(numbers, values, strict=True))
+    return tuple(g.label in slipped or _reproduces(g, v) for g, v in zip(numbers, values, strict=True))
 
 
 @dataclass(frozen=True)
 class Search:
     """Every departure set tried and the values of the numbers under it.
 
-    ``alias`` maps the name of each single kept for larger sets to the singles that give the same
-    values (its ties); ``no_effect`` lists the singles that change none of the numbers.
+    ``alias`` maps the name of each single to the singles that give the same values (its ties;
+    the first of them stands for all in larger sets); ``no_effect`` lists the singles that change
+    none of the numbers.
     """
 
     values: dict[tuple[Departure, ...], tuple[float, ...]]
@@ -251,7 +266,7 @@ def search(
         done += math.comb(len(effective), size)
         if progress is not None:
             progress(done, total)
-    return Search(values, {ds[0].name: ds for ds in groups.values()}, tuple(no_effect))
+    return Search(values, {d.name: ds for ds in groups.values() for d in ds}, tuple(no_effect))
 
 
 def explain(
@@ -323,7 +338,11 @@ def _explanations(
         )
         ties = [o.departures for o in best[1:]]
         if smallest == 1:  # singles that give the same values as the representative
-            ties += [(d,) for d in alias[best[0].departures[0].name][1:]]
+            ties += [
+                (d,)
+                for d in alias[best[0].departures[0].name]
+                if (d,) not in ties and (d,) != best[0].departures
+            ]
         found.append(Explanation(best[0], tuple(ties)))
     found.sort(
         key=lambda e: (
@@ -341,7 +360,7 @@ def _per_number(
     g = numbers[i]
     own = f"slip:{g.address}"
     fair = [o for o in outcomes.values() if all(d.slot != own for d in o.departures)]
-    hits = [o for o in fair if matches(g.digits, o.values[i])]
+    hits = [o for o in fair if o.explained[i]]
     smallest = min((len(o.departures) for o in hits), default=None)
     best = tuple(o.departures for o in hits if len(o.departures) == smallest)
     searched = [
@@ -350,5 +369,5 @@ def _per_number(
     exact = outcomes[()].values[i]
     if not searched:
         return NumberReport(g, exact, best, 0, 0.0)
-    matched = len({_key([v]) for v in searched if matches(g.digits, v)})
+    matched = len({_key([v]) for v in searched if _reproduces(g, v)})
     return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched, WINDOW)[1])
