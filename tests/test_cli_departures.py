@@ -102,3 +102,13 @@ def test_a_gradient_function_that_raises_is_unusable_input(
 def test_diagnose_help_says_it_runs_the_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diagnose", "--help"]) == 0
     assert "runs FUNC" in capsys.readouterr().out
+
+
+def test_check_explain_adds_an_explanation_to_each_number_not_reproduced(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", "afteracademy", "--explain", "--json"]) == 0
+    findings = {f["name"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert findings["net(h1)"]["explanation"] == ""
+    assert findings["out(o1)"]["explanation"].startswith("reference_slip:net(o1) (by chance")
+    assert "own slip" in findings["net(o1)"]["explanation"]

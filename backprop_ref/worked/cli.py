@@ -160,12 +160,30 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def _check(spec: Spec, as_json: bool) -> int:
+def _best_explanations(spec: Spec) -> dict[str, str]:
+    """``check --explain``: each printed number's smallest explanations (``explain``), with the chance count."""
+    report = explain(spec)
+    out = {}
+    for n in report.per_number:
+        best = " or ".join(departures.names(ds) for ds in n.best[:3])
+        if not n.best:
+            best = f"no set of at most {report.max_departures} departures but this number's own slip"
+        out[n.given.label] = f"{best} (by chance: {n.by_chance:.2g})"
+    return out
+
+
+def _check(spec: Spec, as_json: bool, with_explanations: bool = False) -> int:
     findings = audit(spec, _Progress())
     ok = all(f.as_expected for f in findings)
+    explained = _best_explanations(spec) if with_explanations else {}
+
+    def explanation(f: Finding) -> str:
+        return explained[f.printed.name] if f.verdict != "reproduced" else ""
+
     if as_json:
         doc = {"title": spec.title, "source": spec.source, "as_expected": ok}
-        print(_json(doc | {"findings": [_finding(f) for f in findings]}))
+        rows = [_finding(f) | ({"explanation": explanation(f)} if explained else {}) for f in findings]
+        print(_json(doc | {"findings": rows}))
         return 0 if ok else 1
     headers = ["name", "quantity", "where", "printed", "exact", "from printed", "verdict", "expected", ""]
     cells = [
@@ -179,9 +197,11 @@ def _check(spec: Spec, as_json: bool) -> int:
             f.verdict,
             f.printed.expected,
             _mark("✓" if f.as_expected else "✗"),
+            *([explanation(f)] if explained else []),
         ]
         for f in findings
     ]
+    headers += ["explanation"] if explained else []
     counts = ", ".join(f"{n} {v}" for v, n in tally(f.verdict for f in findings).items() if n)
     differ = sum(not f.as_expected for f in findings)
     summary = "every verdict as the spec records" if ok else f"{differ} verdict(s) differ from the spec"
@@ -224,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_STATUS)
         sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
         sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        if name == "check":
+            sub.add_argument(
+                "--explain",
+                action="store_true",
+                help="add to each number not reproduced the smallest departure sets that reproduce it",
+            )
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
     text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
     grad = commands.add_parser(
@@ -452,7 +478,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _diagnose(spec, args.target, args.seed, args.json)
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
-        return (_trace if args.command == "trace" else _check)(spec, args.json)
+        if args.command == "check":
+            return _check(spec, args.json, args.explain)
+        return _trace(spec, args.json)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
         return 2
