@@ -161,7 +161,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def _best_explanations(spec: Spec) -> dict[str, str]:
-    """``check --explain``: each printed number's smallest explanations (``explain``), with the chance count."""
+    """``check --explain``: per printed number, its smallest explanations and the chance count."""
     report = explain(spec)
     out = {}
     for n in report.per_number:
