@@ -40,7 +40,7 @@ from backprop_ref import kernels
 from backprop_ref.core import Array, Hook
 from backprop_ref.errors import InputError, one_of
 from backprop_ref.network import Network
-from backprop_ref.worked import trace
+from backprop_ref.worked import kernel_facts, trace
 from backprop_ref.worked.trace import Address
 
 Kind = Literal["convention", "mistake", "reading"]
@@ -125,13 +125,6 @@ def _conventions(**changes: Any) -> Callable[[Network], Network]:
     return change
 
 
-def _cost(name: str) -> Callable[[Network], Network]:
-    def change(net: Network) -> Network:
-        return dataclasses.replace(net, cost=name)
-
-    return change
-
-
 def _differs(**settings: object) -> Callable[[Network], bool]:
     """Applies where some named convention (or the cost) differs from ``settings``."""
 
@@ -167,8 +160,8 @@ def _hidden(ctx: Context, l: int) -> bool:
 
 def _explicit_fprime(ctx: Context, l: int) -> bool:
     """Whether code writes f′ of layer l as a factor of δˡ: every hidden layer, and the output
-    layer unless the cost is cross-entropy (whose δᴸ = a − y learners write without f′)."""
-    return l < ctx.L or ctx.net.cost != "cross_entropy"
+    layer unless its cost pairs with it so that δᴸ = a − y (cross-entropy on a sigmoid)."""
+    return l < ctx.L or not kernel_facts.paired(ctx.net.cost, ctx.net.activations[-1], ctx.net.sizes[-1])
 
 
 def _on(
@@ -209,17 +202,45 @@ def _scaled(kinds: Iterable[str], factor: Callable[[Context, int], float]) -> Re
     return _both(*(_on(k, _any_layer, lambda ctx, l, v: factor(ctx, l) * v) for k in kinds))
 
 
-#: The derivative written through the activation's output, f′(z) = g(f(z)), as learners write it;
-#: ``fprime_shortcut_on_z`` applies g to z (these are the mistake's definition, not the oracle's rule).
-SHORTCUTS: dict[str, Callable[[Array], Array]] = {
-    "sigmoid": lambda u: u * (1 - u),
-    "tanh": lambda u: 1 - u**2,
-}
-
-
 def _shortcut_on_z(ctx: Context, l: int, value: Array) -> Array:
-    g = SHORTCUTS.get(ctx.net.activations[l - 1])
+    g = kernel_facts.shortcut(ctx.net.activations[l - 1])
     return value if g is None else _dC_da(ctx, l) * g(ctx.seen[("z", l)])
+
+
+def _shortcut(net: Network) -> bool:
+    return any(kernel_facts.shortcut(name) is not None for name in net.activations)
+
+
+def _kinked(net: Network) -> bool:
+    return any(kernel_facts.jump_at_zero(name) for name in net.activations)
+
+
+def _right_derivative_at_zero(ctx: Context, l: int, value: Array) -> Array:
+    jump = kernel_facts.jump_at_zero(ctx.net.activations[l - 1])
+    return value + jump * _dC_da(ctx, l) * (ctx.seen[("z", l)] == 0) if jump else value
+
+
+def _half(net: Network) -> str | None:
+    """The network's cost with its ½ dropped, or added (the other of ½Σ(y − a)² and Σ(y − a)²)."""
+    last = net.activations[-1]
+    return kernel_facts.scaled(net.cost, last, (2.0, 2.0)) or kernel_facts.scaled(net.cost, last, (0.5, 0.5))
+
+
+def _over_outputs(net: Network) -> str | None:
+    """The network's squared error averaged over the K outputs, (1/K)Σ(y − a)², where it has one."""
+    last = net.activations[-1]
+    return kernel_facts.scaled(net.cost, last, (1.0, 2 / 3)) or kernel_facts.scaled(
+        net.cost, last, (0.5, 1 / 3)
+    )
+
+
+def _with_cost(find: Callable[[Network], str | None]) -> Callable[[Network], Network]:
+    """The network with the cost ``find`` gives (the departure applies only where it gives one)."""
+
+    def change(net: Network) -> Network:
+        return dataclasses.replace(net, cost=find(net) or net.cost)
+
+    return change
 
 
 def _square(net: Network) -> bool:
@@ -232,17 +253,6 @@ def _square_above(net: Network) -> bool:
 
 def _layers(net: Network) -> bool:
     return len(net.W) > 1
-
-
-def _has(*activations: str) -> Callable[[Network], bool]:
-    def applies(net: Network) -> bool:
-        return any(a in activations for a in net.activations)
-
-    return applies
-
-
-def _squared_error(net: Network) -> bool:
-    return net.cost in ("half_sse", "sse", "mse")
 
 
 def _l2_cost_of_biases(ctx: Context, biases: Sequence[Array]) -> float:
@@ -407,8 +417,8 @@ CATALOGUE: tuple[Departure, ...] = (
         "C = Σ(y − a)² in place of ½Σ(y − a)², or the reverse",
         "a squared-error cost",
         "cost form",
-        applies=lambda net: net.cost in ("half_sse", "sse"),
-        network=lambda net: dataclasses.replace(net, cost="sse" if net.cost == "half_sse" else "half_sse"),
+        applies=lambda net: _half(net) is not None,
+        network=_with_cost(_half),
     ),
     _d(
         "mean_over_outputs",
@@ -417,8 +427,8 @@ CATALOGUE: tuple[Departure, ...] = (
         "C = (1/K) Σₖ (yₖ − aₖ)²",
         "a squared-error cost (K = 2 without ½ equals ½Σ)",
         "cost form",
-        applies=lambda net: net.cost in ("half_sse", "sse"),
-        network=_cost("mse"),
+        applies=lambda net: _over_outputs(net) is not None,
+        network=_with_cost(_over_outputs),
     ),
     _d(
         "hidden_delta_updated_weights",
@@ -450,7 +460,6 @@ CATALOGUE: tuple[Departure, ...] = (
         "∂C/∂aᴸ = 2 × (the cost's own)",
         "a squared-error cost",
         "output scale",
-        applies=_squared_error,
         rewrite=_both(*(_on(k, _output, lambda ctx, l, v: 2 * v) for k in ("dC_da", "delta"))),
     ),
     _d(
@@ -460,7 +469,6 @@ CATALOGUE: tuple[Departure, ...] = (
         "∂C/∂aᴸ = ½ × (the cost's own)",
         "a squared-error cost",
         "output scale",
-        applies=_squared_error,
         rewrite=_both(*(_on(k, _output, lambda ctx, l, v: 0.5 * v) for k in ("dC_da", "delta"))),
     ),
     _d(
@@ -522,7 +530,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "δˡ = ∂C/∂aˡ ⊙ zˡ(1 − zˡ)",
         "a sigmoid or tanh layer",
         "f′",
-        applies=_has(*SHORTCUTS),
+        applies=_shortcut,
         rewrite=_on("delta", _explicit_fprime, _shortcut_on_z),
     ),
     _d(
@@ -554,12 +562,8 @@ CATALOGUE: tuple[Departure, ...] = (
         "ReLU′(0) = 1",
         "a ReLU layer with some z exactly 0",
         "f′",
-        applies=_has("relu"),
-        rewrite=_on(
-            "delta",
-            lambda ctx, l: _explicit_fprime(ctx, l) and ctx.net.activations[l - 1] == "relu",
-            lambda ctx, l, v: v + _dC_da(ctx, l) * (ctx.seen[("z", l)] == 0),
-        ),
+        applies=_kinked,
+        rewrite=_on("delta", _explicit_fprime, _right_derivative_at_zero),
     ),
     _d(
         "output_delta_missing_fprime",

@@ -22,7 +22,7 @@ cost J (with its reduction and L2 term).  It gets copies of the arrays.
 
 Draws: weights normal with standard deviation 1/√n_(l-1) + 0.5, biases uniform in (−1, 1), x
 normal, y uniform in (0.05, 0.95); each trial its own number of examples (:data:`EXAMPLES`), so a
-missing or extra 1/m shows; where a layer is ReLU, one z is made exactly 0.
+missing or extra 1/m shows; where f′ jumps at 0 (ReLU), one z of the layer is made exactly 0.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from backprop_ref.errors import InputError
 from backprop_ref.network import Batch, Network
 from backprop_ref.training import step
 from backprop_ref.validation import as_array
+from backprop_ref.worked import kernel_facts
 from backprop_ref.worked.departures import CATALOGUE, Departure, compatible, procedure
 
 GradientFunction = Callable[..., Any]
@@ -66,7 +67,7 @@ def _draw(family: Network, examples: int, rng: np.random.Generator) -> Trial:
     x = rng.normal(0.0, 1.0, (sizes[0], examples))
     y = rng.uniform(0.05, 0.95, (sizes[-1], examples))
     for l, name in enumerate(family.activations, start=1):
-        if name == "relu":  # one weighted input exactly 0, where ReLU′ is a convention
+        if kernel_facts.jump_at_zero(name):  # one weighted input exactly 0, where f′ (ReLU′) jumps
             a_prev = family.with_arrays(W, b).forward_at(W, b, x).a[l - 1]
             b[l - 1][0, 0] = -(W[l - 1] @ a_prev)[0, 0]
     net = Network(W=W, b=b, activations=family.activations, cost=family.cost, conventions=family.conventions)
