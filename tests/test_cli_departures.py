@@ -70,6 +70,7 @@ def test_diagnose_names_the_flipped_sign_and_agrees_with_the_correct_code(
     "args",
     [
         ("explain", "afteracademy", "--max-departures", "-1"),
+        ("explain", "afteracademy", "--max-departures", "9"),
         ("explain", "afteracademy", "--mine", "no-such-file.toml"),
         ("diagnose", "no-such-file.py:grad", "--spec", "afteracademy"),
         ("diagnose", "grad.py", "--spec", "afteracademy"),

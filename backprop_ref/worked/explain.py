@@ -42,6 +42,8 @@ from backprop_ref.worked.trace import Address
 
 #: The default bound on the size of a departure set.
 MAX_DEPARTURES = 3
+#: The most departure sets one search runs (about half a minute on a 2-2-2 example).
+MAX_SETS = 50_000
 #: Units of the last printed digit either side of a printed number, for the chance estimate.
 WINDOW = 1000.0
 
@@ -256,6 +258,17 @@ def search(
         groups.setdefault((*_key(v), slip), []).append(d)
     effective = [ds[0] for ds in groups.values()]
     total = sum(math.comb(len(effective), k) for k in range(2, max_departures + 1))
+    if total > MAX_SETS:
+        largest = max(
+            k
+            for k in range(1, max_departures + 1)
+            if sum(math.comb(len(effective), j) for j in range(2, k + 1)) <= MAX_SETS
+        )
+        n = len(effective)
+        expected = f"at most {largest} here ({n} departures change the numbers; {MAX_SETS:,} sets at most)"
+        raise InputError(
+            "--max-departures", expected, max_departures, shown=f"{max_departures} ({total:,} sets)"
+        )
     done = 0
     for size in range(2, max_departures + 1):
         for combo in itertools.combinations(effective, size):
