@@ -427,7 +427,7 @@ def _diagnose(spec: Spec, target: str, seed: int, as_json: bool) -> int:
     if found.indistinguishable:
         lines.append("\nThis family cannot tell apart:")
         for group, needs in found.indistinguishable:
-            members = ", ".join(departures.names(ds) for ds in group)
+            members = ", ".join(departures.names(ds) if ds else "no departure" for ds in group)
             lines.append(f"  {members}  (to separate: {needs})")
     print("\n".join(lines))
     return 0 if found.verdict == "agrees" else 1

@@ -415,7 +415,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "convention",
         "the ½ of the squared error added or dropped (½Σ(y − a)² ↔ Σ(y − a)²)",
         "C = Σ(y − a)² in place of ½Σ(y − a)², or the reverse",
-        "a squared-error cost",
+        "a printed cost (a gradient shows it as squared_error_gradient_doubled or _halved does)",
         "cost form",
         applies=lambda net: _half(net) is not None,
         network=_with_cost(_half),
@@ -425,7 +425,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "convention",
         "the squared error averaged over the K outputs (a framework's 'mean')",
         "C = (1/K) Σₖ (yₖ − aₖ)²",
-        "a squared-error cost (K = 2 without ½ equals ½Σ)",
+        "K ≠ 2 outputs (with K = 2, (1/K)Σ equals ½Σ)",
         "cost form",
         applies=lambda net: _over_outputs(net) is not None,
         network=_with_cost(_over_outputs),
@@ -522,6 +522,17 @@ CATALOGUE: tuple[Departure, ...] = (
         rewrite=_on(
             "delta", _explicit_fprime, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l)(ctx.seen[("a", l)])
         ),
+    ),
+    _d(
+        "fprime_of_activation",
+        "mistake",
+        "f′ evaluated at a instead of z in the hidden layers only (the output δ right)",
+        "δˡ = ∂C/∂aˡ ⊙ f′(aˡ) for l < L",
+        "an activation other than ReLU and the identity",
+        "f′",
+        applies=_layers,
+        param="hidden",
+        rewrite=_on("delta", _hidden, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l)(ctx.seen[("a", l)])),
     ),
     _d(
         "fprime_shortcut_on_z",

@@ -91,7 +91,7 @@ def gradient(
 
     def local(l: int, zl: Array, al: Array) -> Array:
         """f′ of layer l as this code writes it."""
-        if bug == "fprime_of_activation":
+        if bug == "fprime_of_activation" or (bug == "fprime_of_activation:hidden" and l < L - 1):
             return fprime(acts[l], al)
         if bug == "fprime_shortcut_on_z" and acts[l] in ("sigmoid", "tanh"):
             return from_output(acts[l], zl)
