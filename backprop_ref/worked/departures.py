@@ -330,23 +330,12 @@ def reference_slip(name: str, address: Address, printed: float) -> Departure:
     )
 
 
-def _d(
-    id: str,
-    kind: Kind,
-    description: str,
-    math: str,
-    shows_with: str,
-    slot: str,
-    **options: object,
-) -> Departure:
-    return Departure(id, kind, description, math, shows_with, slot, **options)  # type: ignore[arg-type]
-
-
 _L2 = "λ > 0"
-#: Every departure without a parameter, in the order a set applies them (see the module docstring).
+#: Every convention and mistake, in the order a set applies them (see the module docstring); the
+#: readings (:func:`rounded_intermediates`, :func:`reference_slip`) come after them.
 CATALOGUE: tuple[Departure, ...] = (
     # --- conventions: the oracle's own options ---------------------------------------------------
-    _d(
+    Departure(
         "biases_frozen",
         "convention",
         "the biases are never updated",
@@ -357,7 +346,7 @@ CATALOGUE: tuple[Departure, ...] = (
         network=_conventions(update_biases=False),
         in_gradient=False,
     ),
-    _d(
+    Departure(
         "biases_updated",
         "convention",
         "the biases are updated like the weights",
@@ -368,7 +357,7 @@ CATALOGUE: tuple[Departure, ...] = (
         network=_conventions(update_biases=True),
         in_gradient=False,
     ),
-    _d(
+    Departure(
         "bias_per_unit",
         "convention",
         "each unit has its own bias (one shared bias given to every unit)",
@@ -379,7 +368,7 @@ CATALOGUE: tuple[Departure, ...] = (
         network=_per_unit,
         in_gradient=False,
     ),
-    _d(
+    Departure(
         "bias_shared",
         "convention",
         "one bias per layer shared by its units",
@@ -390,7 +379,7 @@ CATALOGUE: tuple[Departure, ...] = (
         network=_shared,
         in_gradient=False,
     ),
-    _d(
+    Departure(
         "sum_over_examples",
         "convention",
         "the cost sums over examples (no 1/m)",
@@ -400,7 +389,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=_differs(reduction="sum"),
         network=_conventions(reduction="sum"),
     ),
-    _d(
+    Departure(
         "mean_over_examples",
         "convention",
         "the cost averages over examples (1/m)",
@@ -410,7 +399,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=_differs(reduction="mean"),
         network=_conventions(reduction="mean"),
     ),
-    _d(
+    Departure(
         "half_factor",
         "convention",
         "the ½ of the squared error added or dropped (½Σ(y − a)² ↔ Σ(y − a)²)",
@@ -420,7 +409,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=lambda net: _half(net) is not None,
         network=_with_cost(_half),
     ),
-    _d(
+    Departure(
         "mean_over_outputs",
         "convention",
         "the squared error averaged over the K outputs (a framework's 'mean')",
@@ -430,7 +419,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=lambda net: _over_outputs(net) is not None,
         network=_with_cost(_over_outputs),
     ),
-    _d(
+    Departure(
         "hidden_delta_updated_weights",
         "convention",
         "the hidden δ carried down through Wˡ⁺¹ already updated",
@@ -441,7 +430,7 @@ CATALOGUE: tuple[Departure, ...] = (
         network=_conventions(hidden_delta_weights="after"),
         in_gradient=False,
     ),
-    _d(
+    Departure(
         "hidden_delta_old_weights",
         "convention",
         "the hidden δ carried down through Wˡ⁺¹ from before its update",
@@ -453,7 +442,7 @@ CATALOGUE: tuple[Departure, ...] = (
         in_gradient=False,
     ),
     # --- mistakes that change ∂C/∂a ------------------------------------------------------------
-    _d(
+    Departure(
         "squared_error_gradient_doubled",
         "mistake",
         "∂C/∂a taken as 2(a − y) with the ½ kept",
@@ -462,7 +451,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "output scale",
         rewrite=_both(*(_on(k, _output, lambda ctx, l, v: 2 * v) for k in ("dC_da", "delta"))),
     ),
-    _d(
+    Departure(
         "squared_error_gradient_halved",
         "mistake",
         "∂C/∂a taken as (a − y) without the ½ (or halved)",
@@ -471,7 +460,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "output scale",
         rewrite=_both(*(_on(k, _output, lambda ctx, l, v: 0.5 * v) for k in ("dC_da", "delta"))),
     ),
-    _d(
+    Departure(
         "weights_not_transposed",
         "mistake",
         "W in place of Wᵀ in the δ recursion",
@@ -483,7 +472,7 @@ CATALOGUE: tuple[Departure, ...] = (
             "dC_da", _hidden, lambda ctx, l, v: ctx.weights_through(l + 1) @ ctx.seen[("delta", l + 1)]
         ),
     ),
-    _d(
+    Departure(
         "single_downstream_path",
         "mistake",
         "∂C/∂aˡⱼ takes one outgoing path (overwritten, not accumulated)",
@@ -497,7 +486,7 @@ CATALOGUE: tuple[Departure, ...] = (
             lambda ctx, l, v: ctx.weights_through(l + 1)[-1:].T @ ctx.seen[("delta", l + 1)][-1:],
         ),
     ),
-    _d(
+    Departure(
         "hidden_delta_from_raw_error",
         "mistake",
         "the output error ∂C/∂aᴸ, not δᴸ, sent back to layer L−1",
@@ -512,7 +501,7 @@ CATALOGUE: tuple[Departure, ...] = (
         ),
     ),
     # --- mistakes in f′ --------------------------------------------------------------------------
-    _d(
+    Departure(
         "fprime_of_activation",
         "mistake",
         "f′ evaluated at a instead of z (σ(a)(1 − σ(a)) for a(1 − a))",
@@ -523,7 +512,7 @@ CATALOGUE: tuple[Departure, ...] = (
             "delta", _explicit_fprime, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l)(ctx.seen[("a", l)])
         ),
     ),
-    _d(
+    Departure(
         "fprime_of_activation",
         "mistake",
         "f′ evaluated at a instead of z in the hidden layers only (the output δ right)",
@@ -534,7 +523,7 @@ CATALOGUE: tuple[Departure, ...] = (
         param="hidden",
         rewrite=_on("delta", _hidden, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l)(ctx.seen[("a", l)])),
     ),
-    _d(
+    Departure(
         "fprime_shortcut_on_z",
         "mistake",
         "the shortcut f′ = a(1 − a) (tanh: 1 − a²) applied to z",
@@ -544,7 +533,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=_shortcut,
         rewrite=_on("delta", _explicit_fprime, _shortcut_on_z),
     ),
-    _d(
+    Departure(
         "hidden_delta_missing_fprime",
         "mistake",
         "f′ dropped from the hidden δ",
@@ -554,7 +543,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=_layers,
         rewrite=_on("delta", _hidden, lambda ctx, l, v: _dC_da(ctx, l)),
     ),
-    _d(
+    Departure(
         "fprime_wrong_layer",
         "mistake",
         "f′ of the next layer's activation used in a hidden δ",
@@ -566,7 +555,7 @@ CATALOGUE: tuple[Departure, ...] = (
             "delta", _hidden, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l + 1)(ctx.seen[("z", l)])
         ),
     ),
-    _d(
+    Departure(
         "relu_fprime_at_zero_one",
         "mistake",
         "ReLU′(0) taken as 1",
@@ -576,7 +565,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=_kinked,
         rewrite=_on("delta", _explicit_fprime, _right_derivative_at_zero),
     ),
-    _d(
+    Departure(
         "output_delta_missing_fprime",
         "mistake",
         "f′ dropped from the output δ (δᴸ = a − y for squared error)",
@@ -585,7 +574,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "output f′",
         rewrite=_on("delta", _output, lambda ctx, l, v: _dC_da(ctx, l)),
     ),
-    _d(
+    Departure(
         "output_delta_extra_fprime",
         "mistake",
         "an extra f′ in the output δ (cross-entropy: δᴸ = (a − y)⊙σ′(z))",
@@ -595,7 +584,7 @@ CATALOGUE: tuple[Departure, ...] = (
         rewrite=_on("delta", _output, lambda ctx, l, v: v * ctx.fprime(l)(ctx.seen[("z", l)])),
     ),
     # --- mistakes in ∂J/∂W, ∂J/∂b ---------------------------------------------------------------
-    _d(
+    Departure(
         "outer_product_reversed",
         "mistake",
         "the weight gradient built as a δᵀ (transposed)",
@@ -605,7 +594,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=_square,
         rewrite=_on("dW", _any_layer, lambda ctx, l, v: (v - ctx.l2_of(l)).T + ctx.l2_of(l)),
     ),
-    _d(
+    Departure(
         "bias_gradient_mean",
         "mistake",
         "the bias gradient averaged over examples where the cost sums",
@@ -615,7 +604,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=lambda net: net.conventions.reduction == "sum",
         rewrite=_on("db", _any_layer, lambda ctx, l, v: v / ctx.y.shape[-1]),
     ),
-    _d(
+    Departure(
         "bias_gradient_over_units",
         "mistake",
         "the bias gradient summed over units too (np.sum(δ))",
@@ -625,7 +614,7 @@ CATALOGUE: tuple[Departure, ...] = (
         applies=lambda net: net.conventions.bias == "per_unit",
         rewrite=_on("db", _any_layer, lambda ctx, l, v: np.full_like(v, v.sum())),
     ),
-    _d(
+    Departure(
         "bias_update_times_value",
         "mistake",
         "the bias step multiplied by the bias value",
@@ -634,7 +623,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "bias step",
         rewrite=_on("db", _any_layer, lambda ctx, l, v: v * ctx.net.b[l - 1]),
     ),
-    _d(
+    Departure(
         "l2_on_bias",
         "mistake",
         "the L2 term and its gradient include the biases",
@@ -643,7 +632,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "L2 on biases",
         rewrite=_l2_on_bias(),
     ),
-    _d(
+    Departure(
         "l2_bias_mask_ones",
         "mistake",
         "the 'no bias' mask built with ones: λ/m added to every bias gradient",
@@ -658,7 +647,7 @@ CATALOGUE: tuple[Departure, ...] = (
             ),
         ),
     ),
-    _d(
+    Departure(
         "l2_gradient_scale",
         "mistake",
         "the L2 gradient without its 1/m (λW for λW/m)",
@@ -674,7 +663,7 @@ CATALOGUE: tuple[Departure, ...] = (
             ),
         ),
     ),
-    _d(
+    Departure(
         "l2_gradient_scale",
         "mistake",
         "the L2 gradient doubled (2λW/m: the ½ of λ/(2m) forgotten)",
@@ -685,7 +674,7 @@ CATALOGUE: tuple[Departure, ...] = (
         rewrite=_on("dW", _any_layer, lambda ctx, l, v: v + ctx.l2_of(l)),
     ),
     # --- mistakes in the update ----------------------------------------------------------------
-    _d(
+    Departure(
         "learning_rate_in_delta",
         "mistake",
         "η multiplied into δ before it is sent back (layer l gets η^(L−l+1))",
@@ -696,7 +685,7 @@ CATALOGUE: tuple[Departure, ...] = (
         in_gradient=False,
         rewrite=_scaled(("dW", "db"), lambda ctx, l: ctx.eta ** (ctx.L - l)),
     ),
-    _d(
+    Departure(
         "update_sign_flipped",
         "mistake",
         "the step taken uphill",
