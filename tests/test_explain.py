@@ -183,3 +183,28 @@ def test_printed_numbers_are_the_specs() -> None:
     spec = load("afteracademy")
     assert [g.label for g in printed(spec)] == [p.name for p in spec.printed]
     assert np.isfinite([n.exact for n in explain(spec, max_departures=0).per_number]).all()
+
+
+def test_online_updates_are_explained_from_an_independent_loop() -> None:
+    """One epoch of per-example steps, written out with the learner's gradient, is ``online_updates``."""
+    spec = spec_222()
+    fam = Family((2, 2, 2), ("sigmoid", "sigmoid"), reduction="sum", lmbda=0.2)
+    W, b = [w.copy() for w in spec.network.W], [c.copy() for c in spec.network.b]
+    for e in range(spec.x.shape[1]):
+        dW, db = gradient(W, b, spec.x[:, [e]], spec.y[:, [e]], fam)
+        W = [w - 0.5 * g for w, g in zip(W, dW, strict=True)]
+        b = [c - 0.5 * g for c, g in zip(b, db, strict=True)]
+    numbers = [
+        Given(f"W{l}[{j},{k}]", Address("W_new", l, (j, k)), digits(float(w[j, k])))
+        for l, w in enumerate(W, 1)
+        for j in (0, 1)
+        for k in (0, 1)
+    ] + [
+        Given(f"b{l}[{j}]", Address("b_new", l, (j, 0)), digits(float(c[j, 0])))
+        for l, c in enumerate(b, 1)
+        for j in (0, 1)
+    ]
+    report = explain(spec, numbers, max_departures=1)
+    assert report.complete
+    assert [d.name for d in report.explanations[0].departures] == ["online_updates"]
+    assert report.explanations[0].ties == ()

@@ -23,8 +23,7 @@ what the earlier ones returned.  Two departures that change the same factor of t
 (their ``slot``) exclude each other (:func:`compatible`).
 
 Notation as in ``core.py``: zˡ = Wˡaˡ⁻¹ + bˡ, aˡ = f(zˡ), δˡ = ∂C/∂zˡ, examples are columns.  Left
-out: ``softmax_jacobian_diagonal`` (the oracle has no softmax) and ``online_updates`` (a run here
-takes full-batch steps).
+out: ``softmax_jacobian_diagonal`` (the oracle has no softmax).
 """
 
 from __future__ import annotations
@@ -39,24 +38,39 @@ import numpy as np
 from backprop_ref import kernels
 from backprop_ref.core import Array, Hook
 from backprop_ref.errors import InputError, one_of
-from backprop_ref.network import Network
+from backprop_ref.network import Batch, Network
+from backprop_ref.training import step
 from backprop_ref.worked import kernel_facts, trace
 from backprop_ref.worked.trace import Address
 
 Kind = Literal["convention", "mistake", "reading"]
 
 
+#: ``rewrite(ctx, kind, layer, value)``: what the departing computation has in place of ``value``.
+Rewrite = Callable[["Context", str, int, Array], Array]
+
+
 @dataclass
 class Context:
-    """What one run has computed so far, for the rewrites: the network, targets, η and each value seen.
+    """What one run has computed so far, for the rewrites: the network, data, η and each value seen.
 
-    ``seen[(kind, layer)]`` is the last value the composed hook returned for that quantity.
+    ``seen[(kind, layer)]`` is the last value the composed hook returned for that quantity;
+    ``rewrites`` are the run's rewrites and ``steps`` its number of steps (for ``online_updates``,
+    which reruns the step example by example).
     """
 
     net: Network
-    y: Array
+    data: Batch
     eta: float
+    steps: int = 1
+    rewrites: list[Rewrite] = field(default_factory=list)
     seen: dict[tuple[str, int], Array] = field(default_factory=dict)
+    online: Network | None = None
+
+    @property
+    def y(self) -> Array:
+        """The targets, ``(n_L, m)``."""
+        return self.data.y
 
     @property
     def L(self) -> int:
@@ -77,10 +91,6 @@ class Context:
     def l2_of(self, l: int) -> Array:
         """The L2 term of ∂J/∂Wˡ as the oracle adds it ((λ/m)·Wˡ), zero when λ = 0."""
         return kernels.l2_gradient(self.net.W[l - 1], self.net.conventions.lmbda, self.y.shape[-1])
-
-
-#: ``rewrite(ctx, kind, layer, value)``: what the departing computation has in place of ``value``.
-Rewrite = Callable[[Context, str, int, Array], Array]
 
 
 def _same(net: Network) -> Network:
@@ -218,6 +228,21 @@ def _kinked(net: Network) -> bool:
 def _right_derivative_at_zero(ctx: Context, l: int, value: Array) -> Array:
     jump = kernel_facts.jump_at_zero(ctx.net.activations[l - 1])
     return value + jump * _dC_da(ctx, l) * (ctx.seen[("z", l)] == 0) if jump else value
+
+
+def _online(ctx: Context, kind: str, l: int, value: Array) -> Array:
+    """The parameters after the run's steps taken one example at a time (the other rewrites in each)."""
+    if kind not in ("W_new", "b_new"):
+        return value
+    if ctx.online is None:
+        net, data = ctx.net, ctx.data
+        others = [r for r in ctx.rewrites if r is not _online]
+        for _ in range(ctx.steps):
+            for e in range(data.examples):
+                one = Batch(data.x[:, [e]], data.y[:, [e]], data.in_unit_interval)
+                net = step(net, one, None, ctx.eta, hook=_hook(Context(net, one, ctx.eta, 1, others))).after
+        ctx.online = net
+    return (ctx.online.W if kind == "W_new" else ctx.online.b)[l - 1]
 
 
 def _half(net: Network) -> str | None:
@@ -439,6 +464,16 @@ CATALOGUE: tuple[Departure, ...] = (
         "hidden weights",
         applies=lambda net: _layers(net) and net.conventions.hidden_delta_weights == "after",
         network=_conventions(hidden_delta_weights="before"),
+        in_gradient=False,
+    ),
+    Departure(
+        "online_updates",
+        "convention",
+        "the weights updated after each example in turn, not once per batch",
+        "θ ← θ − η ∂Cₑ/∂θ for e = 1, …, m in turn",
+        "m > 1; only the parameters after the step (and the cost after it)",
+        "updates",
+        rewrite=_online,
         in_gradient=False,
     ),
     # --- mistakes that change ∂C/∂a ------------------------------------------------------------
@@ -737,34 +772,40 @@ def compatible(departures: Sequence[Departure]) -> bool:
     return len(set(slots)) == len(slots)
 
 
-def procedure(departures: Sequence[Departure], net: Network, y: Array, eta: float) -> tuple[Network, Hook]:
+def _hook(ctx: Context) -> Hook:
+    """The hook that applies ``ctx.rewrites`` in turn and records what it returns."""
+
+    def hook(kind: str, layer: int, value: Array) -> Array:
+        for rewrite in ctx.rewrites:
+            value = rewrite(ctx, kind, layer, value)
+        ctx.seen[(kind, layer)] = value
+        return value
+
+    return hook
+
+
+def procedure(
+    departures: Sequence[Departure], net: Network, data: Batch, eta: float, steps: int = 1
+) -> tuple[Network, Hook]:
     """The network and the hook that run ``net``'s computation with ``departures`` taken.
 
-    Pass both to :func:`backprop_ref.training.step` or :func:`backprop_ref.worked.trace.run`
-    (with the targets ``y`` and the rate ``eta`` given here).  A new hook per run: it records what
-    the run computes.
+    Pass both to :func:`backprop_ref.training.step` or :func:`backprop_ref.worked.trace.run`,
+    with the checked ``data``, the rate ``eta`` and the number of ``steps`` given here.  A new hook
+    per run: it records what the run computes.
 
     Examples
     --------
     >>> net = Network(W=[[[0.5]]], b=[[0.0]], activations=["identity"], cost="half_sse")
-    >>> from backprop_ref.training import step
-    >>> changed, hook = procedure([by_name("update_sign_flipped")], net, np.array([[2.0]]), 0.1)
-    >>> float(step(changed, [1.0], [2.0], eta=0.1, hook=hook).after.W[0][0, 0])   # 0.5 + 0.1·(0.5 − 2)
+    >>> data = net.batch([1.0], [2.0])
+    >>> changed, hook = procedure([by_name("update_sign_flipped")], net, data, 0.1)
+    >>> float(step(changed, data, None, eta=0.1, hook=hook).after.W[0][0, 0])   # 0.5 + 0.1·(0.5 − 2)
     0.35
     """
     ordered = sorted(departures, key=lambda d: ORDER.index(d.id))
     for d in ordered:
         net = d.network(net)
-    rewrites = [d.rewrite for d in ordered if d.rewrite is not None]
-    ctx = Context(net, y, eta)
-
-    def hook(kind: str, layer: int, value: Array) -> Array:
-        for rewrite in rewrites:
-            value = rewrite(ctx, kind, layer, value)
-        ctx.seen[(kind, layer)] = value
-        return value
-
-    return net, hook
+    ctx = Context(net, data, eta, steps, [d.rewrite for d in ordered if d.rewrite is not None])
+    return net, _hook(ctx)
 
 
 def describe(departures: Iterable[Departure]) -> list[dict[str, str]]:

@@ -94,7 +94,7 @@ def candidates(family: Network) -> list[Departure]:
 
 def oracle_gradient(departures: Sequence[Departure], trial: Trial, eta: float) -> dict[str, Array]:
     """The oracle's gradient on ``trial`` with ``departures`` taken, by parameter name."""
-    net, hook = procedure(departures, trial.net, trial.data.y, eta)
+    net, hook = procedure(departures, trial.net, trial.data, eta)
     return step(net, trial.data, None, eta, hook=hook).gradients.by_name()
 
 

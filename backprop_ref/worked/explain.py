@@ -121,8 +121,8 @@ def run_values(spec: Spec, departures: Sequence[Departure], numbers: Sequence[Gi
     >>> run_values(spec, [by_name("half_factor")], cost)[0] / run_values(spec, [], cost)[0]
     2.0
     """
-    net, hook = procedure(departures, spec.network, spec.y, spec.run_eta)
     steps = spec.steps if any(g.address.kind in trace.AFTER_THE_RUN for g in numbers) else 1
+    net, hook = procedure(departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps)
     try:
         run = trace.run(net, spec.x, spec.y, spec.run_eta, steps, hook=hook)
     except InputError:  # a departure that makes the run diverge explains nothing
