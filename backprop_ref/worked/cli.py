@@ -361,8 +361,8 @@ def _explain(spec: Spec, mine: str | None, max_departures: int, as_json: bool) -
         )
     rows = []
     for i, e in enumerate(doc["explanations"][:SHOWN], start=1):
-        rows.append([str(i), " + ".join(d["name"] for d in e["departures"]), f"{len(e['explains'])} of {n}",
-                     ", ".join(e["leaves"]) or "-"])  # fmt: skip
+        taken = " + ".join(d["name"] for d in e["departures"]) or "(none)"
+        rows.append([str(i), taken, f"{len(e['explains'])} of {n}", ", ".join(e["leaves"]) or "-"])
         rows += [["", f"tied: {' + '.join(t)}", "", ""] for t in e["ties"][:3]]
     per = [
         [x["name"], x["printed"], _number(x["exact"]),
@@ -373,8 +373,9 @@ def _explain(spec: Spec, mine: str | None, max_departures: int, as_json: bool) -
     named = {d.name: d for e in report.explanations[:SHOWN] for d in e.departures}
     legend = "\n".join(f"  {d.name}: {d.description}\n      {d.math}" for d in named.values())
     print(
-        f"{spec.title}\n\n{report.searched} departure sets tried; {summary}. The {SHOWN} best of "
-        f"{len(doc['explanations'])} minimal explanations (--json lists all):"
+        f"{spec.title}\n\n{report.searched} departure sets tried; {summary}. The "
+        f"{min(SHOWN, len(doc['explanations']))} best of {len(doc['explanations'])} minimal explanations "
+        "(--json lists all):"
         f"\n\n{table(['#', 'departures', 'explains', 'leaves'], rows)}\n\n"
         + table(["name", "printed", "exact", "smallest explanation", "matches", "by chance"], per)
         + f"\n\n(matches, by chance: distinct outcomes of catalogue departures within one unit of the last "
