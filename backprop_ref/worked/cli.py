@@ -8,6 +8,8 @@
     python -m backprop_ref specs                 the specs shipped with the package
     python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
     python -m backprop_ref new --sizes 2,2,2 --activations sigmoid   a starting spec (scaffold.py)
+    python -m backprop_ref explain SPEC          the smallest departure sets that explain the numbers
+    python -m backprop_ref diagnose FILE.py:FUNC --spec SPEC   name the mistake in a gradient function
 
 SPEC is the path of a spec file or the name of a shipped one (``backprop_ref/worked/specs/<name>.toml``).
 Exit status: 0 on success (for ``check``: every verdict is the one the spec records), 1 when a
@@ -38,8 +40,11 @@ import numpy as np
 from backprop_ref import kernels
 from backprop_ref.errors import InputError
 from backprop_ref.gradcheck import Report, check_gradients
-from backprop_ref.worked import gradfile, scaffold, walkthrough
+from backprop_ref.worked import departures, gradfile, scaffold, walkthrough
 from backprop_ref.worked.audit import Finding, audit
+from backprop_ref.worked.diagnose import Diagnosis, diagnose, load_function
+from backprop_ref.worked.explain import Report as Explained
+from backprop_ref.worked.explain import explain, printed, read_mine
 from backprop_ref.worked.spec import Spec, load, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
 from backprop_ref.worked.verdicts import tally
@@ -158,12 +163,30 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def _check(spec: Spec, as_json: bool) -> int:
+def _best_explanations(spec: Spec) -> dict[str, str]:
+    """``check --explain``: per printed number, its smallest explanations and the chance count."""
+    report = explain(spec)
+    out = {}
+    for n in report.per_number:
+        best = " or ".join(departures.names(ds) for ds in n.best[:3])
+        if not n.best:
+            best = f"no set of at most {report.max_departures} departures but this number's own slip"
+        out[n.given.label] = f"{best} (by chance: {n.by_chance:.2g})"
+    return out
+
+
+def _check(spec: Spec, as_json: bool, with_explanations: bool = False) -> int:
     findings = audit(spec, _Progress())
     ok = all(f.as_expected for f in findings)
+    explained = _best_explanations(spec) if with_explanations else {}
+
+    def explanation(f: Finding) -> str:
+        return explained[f.printed.name] if f.verdict != "reproduced" else ""
+
     if as_json:
         doc = {"title": spec.title, "source": spec.source, "as_expected": ok}
-        print(_json(doc | {"findings": [_finding(f) for f in findings]}))
+        rows = [_finding(f) | ({"explanation": explanation(f)} if explained else {}) for f in findings]
+        print(_json(doc | {"findings": rows}))
         return 0 if ok else 1
     headers = ["name", "quantity", "where", "printed", "exact", "from printed", "verdict", "expected", ""]
     cells = [
@@ -177,9 +200,11 @@ def _check(spec: Spec, as_json: bool) -> int:
             f.verdict,
             f.printed.expected,
             _mark("✓" if f.as_expected else "✗"),
+            *([explanation(f)] if explained else []),
         ]
         for f in findings
     ]
+    headers += ["explanation"] if explained else []
     counts = ", ".join(f"{n} {v}" for v, n in tally(f.verdict for f in findings).items() if n)
     differ = sum(not f.as_expected for f in findings)
     summary = "every verdict as the spec records" if ok else f"{differ} verdict(s) differ from the spec"
@@ -212,7 +237,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Trace and check worked examples of backpropagation.",
         epilog=EXIT_STATUS,
     )
-    commands = top.add_subparsers(dest="command", required=True, metavar="{trace,check,specs,gradcheck,new}")
+    commands = top.add_subparsers(
+        dest="command", required=True, metavar="{trace,check,specs,gradcheck,new,explain,diagnose}"
+    )
     for name, text in (
         ("trace", "print every quantity of the example's run"),
         ("check", "give every printed number a verdict and compare it with the spec's"),
@@ -226,6 +253,12 @@ def _parser() -> argparse.ArgumentParser:
                 "--format",
                 choices=list(walkthrough.FORMATS),
                 help="write a walkthrough to hand out: every quantity, its formula, the numbers put in",
+            )
+        if name == "check":
+            sub.add_argument(
+                "--explain",
+                action="store_true",
+                help="add to each number not reproduced the smallest departure sets that reproduce it",
             )
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
     text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
@@ -247,6 +280,7 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance (default 1e-9)")
     grad.add_argument("--json", action="store_true", help="print JSON instead of a sentence")
     _new_parser(commands)
+    _departure_commands(commands)
     return top
 
 
@@ -304,6 +338,167 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _departure_commands(commands: Any) -> None:
+    """The subcommands built on the catalogue of departures: ``explain`` and ``diagnose``."""
+    text = "find the smallest sets of departures (conventions, mistakes, slips) that explain the numbers"
+    sub = commands.add_parser(
+        "explain",
+        help=text,
+        description=text,
+        epilog="exit status: 0 when one set explains every number, 1 when none does, 2 for unusable input",
+    )
+    sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
+    sub.add_argument(
+        "--mine", metavar="FILE", help='your numbers: a TOML file of "<name or address>" = "<digits>"'
+    )
+    sub.add_argument(
+        "--max-departures", type=int, default=3, metavar="N", help="the largest set tried (default 3)"
+    )
+    sub.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    text = "run your gradient function on random networks of the spec's family and name its departure"
+    sub = commands.add_parser(
+        "diagnose",
+        help=text,
+        description=text + " (this imports FILE and runs FUNC: run only code you trust)",
+        epilog="exit status: 0 when it agrees with the oracle, 1 when it does not, 2 for unusable input",
+    )
+    sub.add_argument("target", metavar="FILE.py:FUNC", help="FUNC(W, b, x, y) -> (dW, db) in FILE.py")
+    sub.add_argument("--spec", required=True, help="the spec whose network family FUNC implements")
+    sub.add_argument("--seed", type=int, default=0, help="seed of the random networks and data (default 0)")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a report")
+
+
+def _explained(spec: Spec, report: Explained) -> dict[str, Any]:
+    """The ``explain --json`` document."""
+    labels = [g.label for g in report.numbers]
+
+    def names(ds: Sequence[departures.Departure]) -> list[str]:
+        return [d.name for d in ds]
+
+    return {
+        "title": spec.title,
+        "max_departures": report.max_departures,
+        "sets_tried": report.searched,
+        "complete": report.complete,
+        "numbers": [
+            {
+                "name": n.given.label,
+                "quantity": str(n.given.address),
+                "printed": n.given.digits,
+                "exact": n.exact,
+                "smallest_explanations": [names(ds) for ds in n.best],
+                "matches": n.matched_by,
+                "expected_by_chance": n.by_chance,
+            }
+            for n in report.per_number
+        ],
+        "explanations": [
+            {
+                "departures": departures.describe(e.departures),
+                "explains": [x for x, ok in zip(labels, e.outcome.explained, strict=True) if ok],
+                "leaves": [x for x, ok in zip(labels, e.outcome.explained, strict=True) if not ok],
+                "ties": [names(t) for t in e.ties],
+            }
+            for e in report.explanations
+        ],
+        "no_effect": names(report.no_effect),
+    }
+
+
+#: How many explanations the ``explain`` table shows.
+SHOWN = 5
+
+
+def _explain(spec: Spec, mine: str | None, max_departures: int, as_json: bool) -> int:
+    numbers = printed(spec) if mine is None else read_mine(mine, spec)
+    report = explain(spec, numbers, max_departures=max_departures)
+    doc = _explained(spec, report)
+    if as_json:
+        print(_json(doc))
+        return 0 if report.complete else 1
+    n = len(numbers)
+    best = report.explanations[0].outcome.count if report.explanations else 0
+    if report.complete:
+        summary = f"every one of the {n} numbers is explained by the sets below"
+    else:
+        summary = (
+            f"no set of at most {max_departures} departures explains all {n} numbers; the best explain {best}"
+        )
+    rows = []
+    for i, e in enumerate(doc["explanations"][:SHOWN], start=1):
+        taken = " + ".join(d["name"] for d in e["departures"]) or "(none)"
+        rows.append([str(i), taken, f"{len(e['explains'])} of {n}", ", ".join(e["leaves"]) or "-"])
+        rows += [["", f"tied: {' + '.join(t)}", "", ""] for t in e["ties"][:3]]
+    per = [
+        [x["name"], x["printed"], _number(x["exact"]),
+         "; ".join(" + ".join(ds) or "none (reproduced)" for ds in x["smallest_explanations"][:2]) or "-",
+         str(x["matches"]), f"{x['expected_by_chance']:.2g}"]
+        for x in doc["numbers"]
+    ]  # fmt: skip
+    named = {d.name: d for e in report.explanations[:SHOWN] for d in e.departures}
+    legend = "\n".join(f"  {d.name}: {d.description}\n      {d.math}" for d in named.values())
+    print(
+        f"{spec.title}\n\n{report.searched} departure sets tried; {summary}. The "
+        f"{min(SHOWN, len(doc['explanations']))} best of {len(doc['explanations'])} minimal explanations "
+        "(--json lists all):"
+        f"\n\n{table(['#', 'departures', 'explains', 'leaves'], rows)}\n\n"
+        + table(["name", "printed", "exact", "smallest explanation", "matches", "by chance"], per)
+        + f"\n\n(matches, by chance: distinct outcomes of catalogue departures within one unit of the last "
+        f"printed digit, and the count chance would give)\n\ndepartures:\n{legend}"
+    )
+    return 0 if report.complete else 1
+
+
+def _diagnosed(found: Diagnosis) -> dict[str, Any]:
+    """The ``diagnose --json`` document."""
+    worst = found.worst
+    return {
+        "verdict": found.verdict,
+        "examples": list(found.examples),
+        "matches": [departures.describe(ds) for ds in found.matches],
+        "worst": None
+        if worst is None
+        else {"name": worst.name, "index": list(worst.index), "yours": worst.yours, "oracle": worst.oracle},
+        "indistinguishable": [
+            {"departures": [[d.name for d in ds] for ds in group], "separated_by": needs}
+            for group, needs in found.indistinguishable
+        ],
+    }
+
+
+def _diagnose(spec: Spec, target: str, seed: int, as_json: bool) -> int:
+    found = diagnose(load_function(target), spec.network, spec.run_eta, seed=seed)
+    if as_json:
+        print(_json(_diagnosed(found)))
+        return 0 if found.verdict == "agrees" else 1
+    ran = ", ".join(map(str, found.examples))
+    lines = [
+        f"{target} ran on {len(found.examples)} random networks of the family of {spec.title} (m = {ran})."
+    ]
+    if found.verdict == "agrees":
+        lines.append("It agrees with the oracle.")
+    elif found.verdict == "departure":
+        tie = " (a tie: this family cannot tell them apart)" if len(found.matches) > 1 else ""
+        named = " or ".join(departures.names(ds) for ds in found.matches)
+        lines.append(f"It agrees with the oracle under {named}{tie}:")
+        for d in dict.fromkeys(d for ds in found.matches for d in ds):
+            lines.append(f"  {d.name}: {d.description}\n      {d.math}")
+    elif found.worst is not None:
+        w = found.worst
+        index = ",".join(map(str, w.index))
+        lines.append(
+            f"No catalogued departure (nor two together) explains it; furthest from the oracle: "
+            f"{w.name}[{index}], yours {_number(w.yours)}, the oracle's {_number(w.oracle)}."
+        )
+    if found.indistinguishable:
+        lines.append("\nThis family cannot tell apart:")
+        for group, needs in found.indistinguishable:
+            members = ", ".join(departures.names(ds) if ds else "no departure" for ds in group)
+            lines.append(f"  {members}  (to separate: {needs})")
+    print("\n".join(lines))
+    return 0 if found.verdict == "agrees" else 1
+
+
 def _gradcheck(spec: Spec, grads: str, theta: str | None, rtol: float, atol: float, as_json: bool) -> int:
     given = gradfile.load(spec.network, grads, theta)
     report = cast(
@@ -345,12 +540,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "new":
             return _new(args)
         spec = load(args.spec)
+        if args.command == "explain":
+            return _explain(spec, args.mine, args.max_departures, args.json)
+        if args.command == "diagnose":
+            return _diagnose(spec, args.target, args.seed, args.json)
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
         if args.command == "trace" and args.format:
             print(walkthrough.FORMATS[args.format](spec), end="")
             return 0
-        return (_trace if args.command == "trace" else _check)(spec, args.json)
+        if args.command == "check":
+            return _check(spec, args.json, args.explain)
+        return _trace(spec, args.json)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
         return 2

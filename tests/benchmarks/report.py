@@ -208,12 +208,32 @@ def loop(t: Table, lp: dict[str, Any]) -> None:
         t.row(f"  {note}")
 
 
+def explaining(t: Table, e: dict[str, Any]) -> None:
+    t.row("5 EXPLAIN, DIAGNOSE AfterAcademy 2-2-2", "CPU (wall)")
+    for key, label, limit in (
+        ("explain", f"explain, ≤ 2 departures ({e['explain_sets']} sets)", 2.0),
+        ("diagnose", f"diagnose, correct code ({e['diagnose_verdict']})", 5.0),
+    ):
+        r = e["times"][key]
+        t.check(
+            f"  {label}",
+            times(r),
+            sec(r["wall"]["iqr"]),
+            r["cpu"]["median"],
+            r["wall"]["median"],
+            limit,
+            f"≤ {limit:g} s",
+        )
+
+
 def build(report: dict[str, Any]) -> Table:
     """The table of a whole report."""
     t = Table()
     numerics(t, report["numerics"])
     symbolic(t, report["symbolic"])
     cold_start(t, report["cold_start"])
+    if "explaining" in report:
+        explaining(t, report["explaining"])
     if "loop" in report:
         loop(t, report["loop"])
     return t

@@ -1,0 +1,386 @@
+"""Find the smallest sets of departures under which a worked example's numbers reproduce: ``explain``.
+
+Given a spec and numbers (the spec's printed ones, or the user's own: :func:`read_mine`), the
+search runs the spec's example under every compatible set of up to ``max_departures`` departures
+(:mod:`backprop_ref.worked.departures`: the catalogue entries that apply to the spec's network,
+the roundings, and "this printed number is itself a slip" for each given number) and records, for
+each set, which numbers reproduce at their printed digits (:func:`backprop_ref.worked.audit.matches`,
+the audit's own test).  It reports
+
+* the **explanations**: the sets that explain the most numbers, smallest first, each with the
+  numbers it explains and those it leaves, and the sets tied with it (same size, same numbers
+  explained: no given number separates them); a set none of whose subsets explains as much;
+* per number, the smallest sets that reproduce it other than calling it a slip, and how many sets
+  of the search would match it **by chance** (:func:`backprop_ref.worked.candidates.chance_matches`:
+  the density of the search's distinct outcomes within ±1000 units of the last printed digit);
+* plainly, when no set within the bound explains every number.
+
+Departures that change none of the given numbers are run once and left out of larger sets (a set
+with one adds nothing a smaller set lacks).  Runs use the spec's run (:meth:`Spec.run`'s
+``trace.run``) with the departures' network and hook; the first step only when no number depends
+on the later ones, as in ``audit``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+
+import numpy as np
+
+from backprop_ref.errors import InputError
+from backprop_ref.worked import trace
+from backprop_ref.worked.audit import decimals, matches
+from backprop_ref.worked.candidates import DIGITS, chance_matches
+from backprop_ref.worked.departures import Departure, compatible, default, procedure, reference_slip
+from backprop_ref.worked.spec import Spec, parse_toml, read
+from backprop_ref.worked.trace import Address
+
+#: The default bound on the size of a departure set.
+MAX_DEPARTURES = 3
+#: The most departure sets one search runs (about half a minute on a 2-2-2 example).
+MAX_SETS = 50_000
+#: Units of the last printed digit either side of a printed number, for the chance estimate.
+WINDOW = 1000.0
+
+
+@dataclass(frozen=True)
+class Given:
+    """One number to explain: the name it was given by, the quantity, and its printed digits."""
+
+    label: str
+    address: Address
+    digits: str
+
+    @cached_property
+    def number(self) -> float:
+        """The digits as a float."""
+        return float(Decimal(self.digits))
+
+    @cached_property
+    def unit(self) -> float:
+        """One unit in the last printed place, 10⁻ᵈ."""
+        return 10.0 ** -decimals(self.digits)
+
+
+def printed(spec: Spec) -> list[Given]:
+    """The spec's printed numbers, to explain.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> printed(load("afteracademy"))[4]
+    Given(label='net(o1)', address=Address(kind='z', layer=2, index=(0, 0)), digits='0.794609')
+    """
+    return [Given(p.name, p.address, p.value) for p in spec.printed]
+
+
+def read_mine(path: str, spec: Spec) -> list[Given]:
+    """The user's numbers in the TOML file ``path``: ``"<name or address>" = "<digits>"`` per line.
+
+    A name is one of the spec's ``[names]``; an address is as in :mod:`backprop_ref.worked.trace`.
+    Digits are a string, so that the precision written survives (``"0.2499"``).
+    """
+    doc = parse_toml(read(path))
+    if not doc:
+        raise InputError("--mine", 'at least one line "<name or address>" = "<digits>"', path)
+    m = spec.x.shape[1]
+    out = []
+    for key, digits in doc.items():
+        if key in spec.names:
+            address = spec.names[key]
+        elif "[" in key or key in trace.SCALARS:
+            address = trace.parse(key, spec.network, m, f"mine.{key}")
+        else:
+            raise InputError(
+                f"mine.{key}", "a name from the spec's [names] or an address such as 'z[2][0]'", key
+            )
+        try:
+            ok = isinstance(digits, str) and Decimal(digits).is_finite()
+        except InvalidOperation:
+            ok = False
+        if not ok:
+            raise InputError(f"mine.{key}", 'the printed digits as a string, such as "0.2499"', digits)
+        out.append(Given(key, address, digits))
+    return out
+
+
+def run_values(spec: Spec, departures: Sequence[Departure], numbers: Sequence[Given]) -> list[float] | None:
+    """The value of each number in the spec's run with ``departures`` taken, or None if it diverges.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> from backprop_ref.worked.departures import by_name
+    >>> spec = load("afteracademy")
+    >>> cost = [Given("E", Address("cost"), "0")]
+    >>> run_values(spec, [by_name("half_factor")], cost)[0] / run_values(spec, [], cost)[0]
+    2.0
+    """
+    steps = spec.steps if any(g.address.kind in trace.AFTER_THE_RUN for g in numbers) else 1
+    net, hook = procedure(departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps)
+    try:
+        run = trace.run(net, spec.x, spec.y, spec.run_eta, steps, hook=hook)
+    except InputError:  # a departure that makes the run diverge explains nothing
+        return None
+    with np.errstate(all="ignore"):
+        return [run.value(g.address) for g in numbers]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One departure set: the value of each number and whether each is explained.
+
+    A number is explained when its value reproduces its printed digits, or when the set calls the
+    number itself a slip.
+    """
+
+    departures: tuple[Departure, ...]
+    values: tuple[float, ...]
+    explained: tuple[bool, ...]
+
+    @property
+    def count(self) -> int:
+        """How many numbers the set explains."""
+        return sum(self.explained)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A smallest set explaining some numbers, with the sets tied with it (same size, same numbers)."""
+
+    outcome: Outcome
+    ties: tuple[tuple[Departure, ...], ...]
+
+    @property
+    def departures(self) -> tuple[Departure, ...]:
+        """The departures of the set."""
+        return self.outcome.departures
+
+
+@dataclass(frozen=True)
+class NumberReport:
+    """One number: its exact value, the smallest sets reproducing it (not as its own slip), and,
+    among the sets of catalogue departures alone (no slips), how many distinct outcomes match it
+    and how many would by chance."""
+
+    given: Given
+    exact: float
+    best: tuple[tuple[Departure, ...], ...]
+    matched_by: int
+    by_chance: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``explain`` found (see the module docstring)."""
+
+    numbers: tuple[Given, ...]
+    explanations: tuple[Explanation, ...]
+    per_number: tuple[NumberReport, ...]
+    searched: int
+    max_departures: int
+    no_effect: tuple[Departure, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Whether some set explains every number."""
+        return bool(self.explanations) and all(self.explanations[0].outcome.explained)
+
+
+def _key(values: Sequence[float]) -> tuple[float, ...]:
+    """Values rounded to :data:`~backprop_ref.worked.candidates.DIGITS` significant digits."""
+    return tuple(float(f"{v:.{DIGITS}g}") if math.isfinite(v) else v for v in values)
+
+
+def _reproduces(g: Given, value: float) -> bool:
+    """:func:`~backprop_ref.worked.audit.matches`, asked only where a float comparison can't say."""
+    gap = abs(g.number - value)
+    if gap < 0.5 * g.unit:
+        return True
+    return gap <= 1.5 * g.unit and matches(g.digits, value)
+
+
+def _explained(
+    numbers: Sequence[Given], departures: tuple[Departure, ...], values: Sequence[float]
+) -> tuple[bool, ...]:
+    slipped = {d.param for d in departures if d.id == "reference_slip"}
+    return tuple(g.label in slipped or _reproduces(g, v) for g, v in zip(numbers, values, strict=True))
+
+
+@dataclass(frozen=True)
+class Search:
+    """Every departure set tried and the values of the numbers under it.
+
+    ``alias`` maps the name of each single to the singles that give the same values (its ties;
+    the first of them stands for all in larger sets); ``no_effect`` lists the singles that change
+    none of the numbers.
+    """
+
+    values: dict[tuple[Departure, ...], tuple[float, ...]]
+    alias: dict[str, list[Departure]]
+    no_effect: tuple[Departure, ...]
+
+
+def search(
+    spec: Spec,
+    numbers: Sequence[Given],
+    options: Sequence[Departure],
+    max_departures: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> Search:
+    """Run the spec with no departure and with every compatible set of up to ``max_departures`` ``options``.
+
+    A single that gives the base values changes nothing here and is left out of larger sets; singles
+    that give the same values stand for each other (one of them enters larger sets).  A set whose
+    run diverges is left out.
+    """
+    base = run_values(spec, (), numbers)
+    if base is None:  # the spec's own run diverges: spec.run says why, in its words
+        spec.run()
+        raise AssertionError("unreachable: the spec's own run diverged")
+    values: dict[tuple[Departure, ...], tuple[float, ...]] = {(): tuple(base)}
+    groups: dict[tuple[object, ...], list[Departure]] = {}
+    no_effect = []
+    for d in options:
+        v = run_values(spec, (d,), numbers)
+        if v is None:
+            continue
+        slip = d.param if d.id == "reference_slip" else None
+        if _key(v) == _key(base) and slip is None:
+            no_effect.append(d)
+            continue
+        values[(d,)] = tuple(v)
+        groups.setdefault((*_key(v), slip), []).append(d)
+    effective = [ds[0] for ds in groups.values()]
+    total = sum(math.comb(len(effective), k) for k in range(2, max_departures + 1))
+    if total > MAX_SETS:
+        largest = max(
+            k
+            for k in range(1, max_departures + 1)
+            if sum(math.comb(len(effective), j) for j in range(2, k + 1)) <= MAX_SETS
+        )
+        n = len(effective)
+        expected = f"at most {largest} here ({n} departures change the numbers; {MAX_SETS:,} sets at most)"
+        raise InputError(
+            "--max-departures", expected, max_departures, shown=f"{max_departures} ({total:,} sets)"
+        )
+    done = 0
+    for size in range(2, max_departures + 1):
+        for combo in itertools.combinations(effective, size):
+            if compatible(combo):
+                v = run_values(spec, combo, numbers)
+                if v is not None:
+                    values[combo] = tuple(v)
+        done += math.comb(len(effective), size)
+        if progress is not None:
+            progress(done, total)
+    return Search(values, {d.name: ds for ds in groups.values() for d in ds}, tuple(no_effect))
+
+
+def explain(
+    spec: Spec,
+    numbers: Sequence[Given] | None = None,
+    *,
+    max_departures: int = MAX_DEPARTURES,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """The smallest departure sets that explain ``numbers`` (default: the spec's printed ones).
+
+    Parameters
+    ----------
+    spec
+        The worked example.
+    numbers
+        What to explain; :func:`printed` or :func:`read_mine`.
+    max_departures
+        The largest set tried.
+    progress
+        Called as ``progress(done, total)`` after each size of set.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> report = explain(load("afteracademy"), max_departures=2)
+    >>> report.complete, [d.name for d in report.explanations[0].departures]
+    (False, ['reference_slip:net(o1)', 'reference_slip:out(o2)'])
+    """
+    numbers = list(printed(spec) if numbers is None else numbers)
+    if not numbers:
+        raise InputError("numbers", "at least one number to explain", numbers)
+    if isinstance(max_departures, bool) or not isinstance(max_departures, int) or max_departures < 0:
+        raise InputError("--max-departures", "a whole number ≥ 0", max_departures)
+    options = default(spec.network) + [reference_slip(g.label, g.address, g.number) for g in numbers]
+    return judge(search(spec, numbers, options, max_departures, progress), numbers, max_departures)
+
+
+def judge(found: Search, numbers: Sequence[Given], max_departures: int) -> Report:
+    """The report on ``numbers`` from a :func:`search` made for them."""
+    outcomes = {ds: Outcome(ds, v, _explained(numbers, ds, v)) for ds, v in found.values.items()}
+    ranked = _explanations(outcomes, found.alias)
+    per_number = tuple(_per_number(numbers, i, outcomes) for i in range(len(numbers)))
+    return Report(tuple(numbers), ranked, per_number, len(outcomes), max_departures, found.no_effect)
+
+
+def _explanations(
+    outcomes: Mapping[tuple[Departure, ...], Outcome], alias: Mapping[str, list[Departure]]
+) -> tuple[Explanation, ...]:
+    """Minimal sets ranked by how many numbers they explain, then size; ties grouped."""
+    by_pattern: dict[tuple[bool, ...], list[Outcome]] = {}
+    for o in outcomes.values():
+        by_pattern.setdefault(o.explained, []).append(o)
+    found = []
+    for pattern, group in by_pattern.items():
+        if not any(pattern):
+            continue
+        dominated = any(
+            p != pattern
+            and all(a or not b for a, b in zip(p, pattern, strict=True))
+            and min(len(x.departures) for x in g) <= min(len(x.departures) for x in group)
+            for p, g in by_pattern.items()
+        )
+        if dominated:
+            continue
+        smallest = min(len(o.departures) for o in group)
+        best = sorted(
+            (o for o in group if len(o.departures) == smallest), key=lambda o: [d.name for d in o.departures]
+        )
+        ties = [o.departures for o in best[1:]]
+        if smallest == 1:  # singles that give the same values as the representative
+            ties += [
+                (d,)
+                for d in alias[best[0].departures[0].name]
+                if (d,) not in ties and (d,) != best[0].departures
+            ]
+        found.append(Explanation(best[0], tuple(ties)))
+    found.sort(
+        key=lambda e: (
+            -e.outcome.count,
+            len(e.departures),
+            sum(d.id == "reference_slip" for d in e.departures),
+        )
+    )
+    return tuple(found)
+
+
+def _per_number(
+    numbers: Sequence[Given], i: int, outcomes: Mapping[tuple[Departure, ...], Outcome]
+) -> NumberReport:
+    g = numbers[i]
+    own = f"slip:{g.address}"
+    fair = [o for o in outcomes.values() if all(d.slot != own for d in o.departures)]
+    hits = [o for o in fair if o.explained[i]]
+    smallest = min((len(o.departures) for o in hits), default=None)
+    best = tuple(o.departures for o in hits if len(o.departures) == smallest)
+    searched = [
+        o.values[i] for o in fair if o.departures and all(d.id != "reference_slip" for d in o.departures)
+    ]
+    exact = outcomes[()].values[i]
+    if not searched:
+        return NumberReport(g, exact, best, 0, 0.0)
+    matched = len({_key([v]) for v in searched if _reproduces(g, v)})
+    return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched, WINDOW)[1])

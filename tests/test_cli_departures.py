@@ -1,0 +1,115 @@
+"""The command line of ``explain`` and ``diagnose``: exit status, JSON, unusable input in one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backprop_ref.worked.cli import main
+
+#: A gradient function for the AfterAcademy family (2-2-2 sigmoid, ½ squared error, one bias per
+#: layer, a sum over examples), written out; ``SIGN`` -1 takes the step uphill.
+GRADIENT = """
+import numpy as np
+
+SIGN = {sign}
+
+
+def grad(W, b, x, y):
+    sig = lambda z: 1 / (1 + np.exp(-z))
+    h = sig(W[0] @ x + b[0])
+    o = sig(W[1] @ h + b[1])
+    d2 = (o - y) * o * (1 - o)
+    d1 = (W[1].T @ d2) * h * (1 - h)
+    return [SIGN * d1 @ x.T, SIGN * d2 @ h.T], [SIGN * d1.sum(keepdims=True), SIGN * d2.sum(keepdims=True)]
+"""
+
+
+def gradient_file(tmp_path: Path, sign: int) -> str:
+    path = tmp_path / f"grad{sign + 1}.py"
+    path.write_text(GRADIENT.format(sign=sign), encoding="utf-8")
+    return f"{path}:grad"
+
+
+def test_explain_afteracademy_exits_1_and_lists_its_explanations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "afteracademy", "--max-departures", "1", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["complete"] is False
+    assert [n["name"] for n in doc["numbers"]][:2] == ["net(h1)", "net(h2)"]
+    first = doc["explanations"][0]
+    assert {"departures", "explains", "leaves", "ties"} <= set(first)
+    assert {"id", "name", "kind", "description", "math"} <= set(first["departures"][0])
+
+
+def test_explain_mine_exits_0_when_every_number_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"net(h1)" = "0.505"\n"E(total)" = "0.4669057"\n', encoding="utf-8")  # Σ, not ½Σ
+    assert main(["explain", "afteracademy", "--mine", str(mine), "--max-departures", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "half_factor" in out
+
+
+def test_diagnose_names_the_flipped_sign_and_agrees_with_the_correct_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["diagnose", gradient_file(tmp_path, 1), "--spec", "afteracademy"]) == 0
+    assert "agrees with the oracle" in capsys.readouterr().out
+    assert main(["diagnose", gradient_file(tmp_path, -1), "--spec", "afteracademy", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["verdict"] == "departure"
+    assert [[d["id"] for d in ds] for ds in doc["matches"]] == [["update_sign_flipped"]]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("explain", "afteracademy", "--max-departures", "-1"),
+        ("explain", "afteracademy", "--max-departures", "9"),
+        ("explain", "afteracademy", "--mine", "no-such-file.toml"),
+        ("diagnose", "no-such-file.py:grad", "--spec", "afteracademy"),
+        ("diagnose", "grad.py", "--spec", "afteracademy"),
+        ("diagnose", "x.py:grad"),
+    ],
+)
+def test_unusable_input_is_one_line_and_exit_2(args: tuple[str, ...]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "backprop_ref", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_a_gradient_function_that_raises_is_unusable_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("def grad(W, b, x, y):\n    raise ValueError('not aligned')\n", encoding="utf-8")
+    assert main(["diagnose", f"{path}:grad", "--spec", "afteracademy"]) == 2
+    assert "ValueError: not aligned" in capsys.readouterr().err
+
+
+def test_diagnose_help_says_it_runs_the_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagnose", "--help"]) == 0
+    assert "runs FUNC" in capsys.readouterr().out
+
+
+def test_check_explain_adds_an_explanation_to_each_number_not_reproduced(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", "afteracademy", "--explain", "--json"]) == 0
+    findings = {f["name"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert findings["net(h1)"]["explanation"] == ""
+    assert findings["out(o1)"]["explanation"].startswith("reference_slip:net(o1) (by chance")
+    assert "own slip" in findings["net(o1)"]["explanation"]

@@ -1,0 +1,87 @@
+"""``diagnose`` names each catalogued mistake from an independently written gradient (tests/buggy.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_ref.errors import InputError
+from backprop_ref.worked.departures import CATALOGUE
+from backprop_ref.worked.diagnose import diagnose, load_function
+from tests.buggy import FAMILIES, Family, buggy, confusion, network
+
+#: Pairs no gradient can tell apart: the ½ dropped from the cost doubles ∂C/∂a exactly as the
+#: doubled gradient does (only a printed cost separates them).
+TIES = {"half_factor": {"squared_error_gradient_doubled"}, "squared_error_gradient_doubled": {"half_factor"}}
+GRADIENT_DEPARTURES = sorted({d.name for d in CATALOGUE if d.in_gradient})
+MIXED = FAMILIES["3-4-3 tanh/σ, ½Σ, sum, λ=0.3"]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_the_correct_gradient_agrees(family: str) -> None:
+    assert diagnose(buggy(FAMILIES[family], None), network(FAMILIES[family]), 0.5).verdict == "agrees"
+
+
+def test_each_mistake_is_named_from_an_independent_implementation() -> None:
+    table = confusion()  # the page's confusion table: each mistake in the first family it shows in
+    assert sorted(p.mistake for p in table) == GRADIENT_DEPARTURES
+    for planted in table:
+        assert planted.diagnosis.verdict == "departure", planted.mistake
+        assert set(planted.named) == {planted.mistake} | TIES.get(planted.mistake, set()), planted.mistake
+
+
+def test_two_mistakes_at_once_are_named_together() -> None:
+    fam = MIXED
+
+    def both(W, b, x, y):  # the sign flipped on top of f′ evaluated at a
+        dW, db = buggy(fam, "fprime_of_activation")(W, b, x, y)
+        return [-g for g in dW], [-g for g in db]
+
+    found = diagnose(both, network(fam), 0.5)
+    assert [sorted(d.name for d in ds) for ds in found.matches] == [
+        ["fprime_of_activation", "update_sign_flipped"]
+    ]
+
+
+def test_a_random_wrong_gradient_is_not_explained() -> None:
+    fam = MIXED
+    rng = np.random.default_rng(7)
+
+    def noise(W, b, x, y):
+        return [rng.normal(size=w.shape) for w in W], [rng.normal(size=c.shape) for c in b]
+
+    found = diagnose(noise, network(fam), 0.5)
+    assert found.verdict == "unexplained"
+    assert found.matches == []
+    assert found.worst is not None
+    assert found.worst.yours != found.worst.oracle
+
+
+def test_the_family_reports_what_it_cannot_tell_apart() -> None:
+    square_family = FAMILIES["2-2-2 σ/σ, ½Σ, sum, λ=0.3"]
+    square = diagnose(buggy(square_family, None), network(square_family), 0.5)
+    hidden = {ds[0].name for group, _ in square.indistinguishable if () in group for ds in group if ds}
+    assert "fprime_wrong_layer" in hidden  # one activation everywhere: no signature
+    no_l2 = Family((3, 4, 3), ("tanh", "sigmoid"))
+    found = diagnose(buggy(no_l2, None), network(no_l2), 0.5)
+    group, needs = next((g, n) for g, n in found.indistinguishable if () in g)
+    assert {"l2_on_bias", "l2_bias_mask_ones"} <= {ds[0].name for ds in group if ds}
+    assert "λ > 0" in needs
+
+
+def test_a_function_that_raises_or_returns_the_wrong_shape_is_unusable_input() -> None:
+    fam = MIXED
+
+    def raises(W, b, x, y):
+        raise ValueError("shapes (4,3) and (4,3) not aligned")
+
+    def transposed(W, b, x, y):
+        dW, db = buggy(fam, None)(W, b, x, y)
+        return [g.T for g in dW], db
+
+    with pytest.raises(InputError, match="ValueError: shapes"):
+        diagnose(raises, network(fam))
+    with pytest.raises(InputError, match="FUNC's W1"):
+        diagnose(transposed, network(fam))
+    with pytest.raises(InputError, match=r"FILE\.py:FUNC"):
+        load_function("nofunction")
