@@ -18,9 +18,10 @@ import numpy as np
 from backprop_ref import kernels
 from backprop_ref.core import Array
 
-#: Sample weighted inputs (0 left out: a kink there is asked about on its own) and targets in (0, 1).
-Z = np.array([-2.0, -0.7, -0.1, 0.3, 0.9, 2.5])
-Y = np.array([0.2, 0.9, 0.5, 0.05, 0.6, 0.35])
+#: Sample weighted inputs (0 left out: a kink there is asked about on its own) and targets in (0, 1),
+#: as one example's column of six units (so that a softmax output is evaluated as it runs).
+Z = np.array([[-2.0], [-0.7], [-0.1], [0.3], [0.9], [2.5]])
+Y = np.array([[0.2], [0.9], [0.5], [0.05], [0.6], [0.35]])
 #: Derivatives written through the output, f′(z) = g(f(z)), as learners write them: a(1 − a),
 #: 1 − a², 1 − e^(−a), [a > 0].  The mistake ``fprime_shortcut_on_z`` applies g to z.
 SHORTCUT_FORMS: tuple[Callable[[Array], Array], ...] = (
@@ -41,6 +42,8 @@ def shortcut(activation: str) -> Callable[[Array], Array] | None:
     >>> float(g(np.array(0.5)))
     0.25
     """
+    if activation in kernels.OUTPUT_ONLY:  # softmax: no f′ of its own to write through a
+        return None
     act = kernels.activation(activation)
     for g in SHORTCUT_FORMS:
         if np.allclose(g(act.f(Z)), act.fprime(Z), rtol=1e-12, atol=1e-15):
@@ -55,8 +58,10 @@ def jump_at_zero(activation: str) -> float:
     Examples
     --------
     >>> [jump_at_zero(name) for name in kernels.ACTIVATIONS]
-    [0.0, 0.0, 1.0, 0.0, 0.0]
+    [0.0, 0.0, 1.0, 0.0, 0.0, 0.99, 0.0]
     """
+    if activation in kernels.OUTPUT_ONLY:  # softmax: smooth, and no f′ of its own
+        return 0.0
     fprime = kernels.activation(activation).fprime
     jump = float(fprime(np.array(1e-300)) - fprime(np.array(0.0)))
     return jump if abs(jump) > 1e-9 else 0.0
