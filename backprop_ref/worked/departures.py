@@ -78,8 +78,15 @@ class Context:
         return len(self.net.W)
 
     def fprime(self, l: int) -> Callable[[Array], Array]:
-        """f′ of layer l's activation (the generated kernel)."""
-        return kernels.activation(self.net.activations[l - 1]).fprime
+        """f′ of layer l's activation (the generated kernel).
+
+        An output-only activation (softmax) has no f′; what code that treats it as elementwise
+        multiplies by is its Jacobian's diagonal, ∂a_k/∂z_k = a_k(1 − a_k).
+        """
+        act = kernels.activation(self.net.activations[l - 1])
+        if act.name in kernels.OUTPUT_ONLY:
+            return lambda z: act.f(z) * (1 - act.f(z))
+        return act.fprime
 
     def weights_through(self, l: int) -> Array:
         """The Wˡ that δˡ is carried down through: before its update, or after (``hidden_delta_weights``)."""
@@ -617,6 +624,16 @@ CATALOGUE: tuple[Departure, ...] = (
         "an output activation other than the identity",
         "output f′",
         rewrite=_on("delta", _output, lambda ctx, l, v: v * ctx.fprime(l)(ctx.seen[("z", l)])),
+    ),
+    Departure(
+        "softmax_jacobian_diagonal",
+        "mistake",
+        "softmax's Jacobian taken as its diagonal, as if softmax were elementwise",
+        "δᴸ = ∂C/∂aᴸ ⊙ aᴸ(1 − aᴸ) (not Jᵀ ∂C/∂aᴸ)",
+        "a softmax output",
+        "output f′",
+        applies=lambda net: net.activations[-1] in kernels.OUTPUT_ONLY,
+        rewrite=_on("delta", _output, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l)(ctx.seen[("z", l)])),
     ),
     # --- mistakes in ∂J/∂W, ∂J/∂b ---------------------------------------------------------------
     Departure(

@@ -21,7 +21,8 @@ two lists in that layout, or a dict ``{"W1": ..., "b1": ..., ...}``: the gradien
 cost J (with its reduction and L2 term).  It gets copies of the arrays.
 
 Draws: weights normal with standard deviation 1/√n_(l-1) + 0.5, biases uniform in (−1, 1), x
-normal, y uniform in (0.05, 0.95); each trial its own number of examples (:data:`EXAMPLES`), so a
+normal, y uniform in (0.05, 0.95) (scaled to sum to 1 per example where the cost needs a
+distribution); each trial its own number of examples (:data:`EXAMPLES`), so a
 missing or extra 1/m shows; where f′ jumps at 0 (ReLU), one z of the layer is made exactly 0.
 """
 
@@ -36,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from backprop_ref import kernels
 from backprop_ref.core import Array
 from backprop_ref.errors import InputError
 from backprop_ref.network import Batch, Network
@@ -66,6 +68,8 @@ def _draw(family: Network, examples: int, rng: np.random.Generator) -> Trial:
     b = [rng.uniform(-1.0, 1.0, (1 if shared else n, 1)) for n in sizes[1:]]
     x = rng.normal(0.0, 1.0, (sizes[0], examples))
     y = rng.uniform(0.05, 0.95, (sizes[-1], examples))
+    if family.cost in kernels.DISTRIBUTION_TARGETS:  # each example's targets a distribution
+        y /= y.sum(axis=0)
     for l, name in enumerate(family.activations, start=1):
         if kernel_facts.jump_at_zero(name):  # one weighted input exactly 0, where f′ (ReLU′) jumps
             a_prev = family.with_arrays(W, b).forward_at(W, b, x).a[l - 1]

@@ -39,6 +39,9 @@ def f(name: str, z: Array) -> Array:
         return np.tanh(z)
     if name == "relu":
         return np.maximum(z, 0)
+    if name == "softmax":  # over the units of each example (a column)
+        e = np.exp(z - z.max(axis=0))
+        return e / e.sum(axis=0)
     return z
 
 
@@ -78,6 +81,8 @@ def gradient(
         dCda = 2 * (a - y)
     elif fam.cost == "mse":
         dCda = 2 * (a - y) / K
+    elif fam.cost == "categorical_cross_entropy":
+        dCda = -y / a
     else:  # cross-entropy
         dCda = (a - y) / (a * (1 - a))
     if bug == "squared_error_gradient_doubled":
@@ -97,7 +102,11 @@ def gradient(
             return from_output(acts[l], zl)
         return fprime(acts[l], zl, bug)
 
-    if fam.cost == "cross_entropy":
+    if fam.cost == "categorical_cross_entropy":  # softmax's Jacobian applied to -y/a, with Σy = 1
+        delta = a - y
+        if bug == "softmax_jacobian_diagonal":  # as if softmax were elementwise: a(1 − a)
+            delta = dCda * a * (1 - a)
+    elif fam.cost == "cross_entropy":
         delta = a - y
         if bug == "output_delta_extra_fprime":
             delta = delta * fprime(acts[-1], z)

@@ -56,6 +56,9 @@ FAMILIES = {
     "3-4-3 tanh/σ, cross-entropy, mean, λ=0.3": Family(
         (3, 4, 3), ("tanh", "sigmoid"), cost="cross_entropy", reduction="mean", lmbda=0.3
     ),
+    "3-4-3 tanh/softmax, categorical cross-entropy, sum, λ=0.3": Family(
+        (3, 4, 3), ("tanh", "softmax"), cost="categorical_cross_entropy", lmbda=0.3
+    ),
 }
 
 
