@@ -37,7 +37,7 @@ from backprop_ref.errors import InputError
 from backprop_ref.gradcheck import Report, check_gradients
 from backprop_ref.worked import gradfile
 from backprop_ref.worked.audit import Finding, audit
-from backprop_ref.worked.spec import Spec, load, shipped
+from backprop_ref.worked.spec import MAIN, Spec, load, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
 from backprop_ref.worked.verdicts import tally
 
@@ -47,7 +47,10 @@ SECTIONS = {
     "b": "given",
     "z": "forward",
     "a": "forward",
+    "fprime": "forward",
+    "cost_term": "cost",
     "dC_da": "backward",
+    "dC_da_from": "backward",
     "delta": "backward",
     "dW": "gradients",
     "db": "gradients",
@@ -76,8 +79,36 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def quantities(spec: Spec, progress: Progress | None = None) -> list[dict[str, Any]]:
+#: Runs of more steps than this have the cost after only some of them listed by ``trace``
+#: (:func:`shown_steps`): the first and last :data:`ENDS`, or every Nth with ``--every N``.
+LONG_RUN = 20
+ENDS = 5
+
+
+def shown_steps(steps: int, every: int | None = None) -> list[int]:
+    """The steps s < ``steps`` after which ``trace`` lists the cost (the last is always listed, as ``cost_after``).
+
+    Every step of a run of at most :data:`LONG_RUN` steps; of a longer one, the first and last
+    :data:`ENDS`; with ``every``, each ``every``-th.
+
+    Examples
+    --------
+    >>> shown_steps(4), shown_steps(10_000)
+    ([1, 2, 3], [1, 2, 3, 4, 5, 9995, 9996, 9997, 9998, 9999])
+    >>> shown_steps(10_000, every=2500)
+    [2500, 5000, 7500]
+    """
+    if every is not None:
+        return list(range(every, steps, every))
+    if steps <= LONG_RUN:
+        return list(range(1, steps))
+    return [*range(1, ENDS + 1), *range(steps - ENDS, steps)]
+
+
+def quantities(spec: Spec, progress: Progress | None = None, every: int | None = None) -> list[dict[str, Any]]:
     """Every quantity of the spec's run: section, address, the article's names and value.
+
+    The cost after each step is listed for the steps :func:`shown_steps` gives (``every`` as there).
 
     Examples
     --------
@@ -97,13 +128,13 @@ def quantities(spec: Spec, progress: Progress | None = None) -> list[dict[str, A
             continue  # no [training]: no step is taken, so no new parameters to show
         for index in np.ndindex(array.shape):
             section = "given" if (kind, layer) == ("a", 0) else SECTIONS[kind]
-            add(section, Address(kind, layer, (index[0], index[1])), float(array[index]))
+            add(section, Address(kind, layer, tuple(int(i) for i in index)), float(array[index]))
         if kind == "a" and layer == len(spec.network.W):
             add("cost", Address("cost"), run.costs[0])
     if spec.eta is None:
         return out
-    for s, cost in enumerate(run.costs[1:-1], start=1):
-        add("cost after", f"cost after step {s}", cost)
+    for s in shown_steps(spec.steps, every):
+        add("cost after", Address("cost", step=s), run.costs[s])
     add("cost after", Address("cost_after"), run.costs[-1])
     return out
 
@@ -123,12 +154,13 @@ def _json(doc: object) -> str:
     return json.dumps(strict(doc), indent=2, allow_nan=False)
 
 
-def _trace(spec: Spec, as_json: bool) -> int:
-    rows = quantities(spec, _Progress())
+def _trace(spec: Spec, as_json: bool, run: str = MAIN, every: int | None = None) -> int:
+    spec = spec.under(run)
+    rows = quantities(spec, _Progress(), every)
     if as_json:
         print(_json({"title": spec.title, "source": spec.source, "quantities": rows}))
         return 0
-    print(spec.title)
+    print(spec.title + ("" if run == MAIN else f" (run {run!r})"))
     for section in dict.fromkeys(row["section"] for row in rows):
         cells = [
             [row["quantity"], ", ".join(row["names"]), _number(row["value"])]
@@ -136,6 +168,9 @@ def _trace(spec: Spec, as_json: bool) -> int:
             if row["section"] == section
         ]
         print(f"\n{section}\n" + table(["quantity", "article", "value"], cells))
+    left_out = spec.steps - 1 - len(shown_steps(spec.steps, every))
+    if spec.eta is not None and left_out:
+        print(f"\n(the cost after {left_out:,} of the {spec.steps:,} steps is not listed; --every N lists every Nth)")
     return 0
 
 
@@ -152,6 +187,8 @@ def _finding(f: Finding) -> dict[str, Any]:
         "expected": p.expected,
         "as_expected": f.as_expected,
         "note": p.note,
+        "run": p.run,
+        "reproduced_under": list(f.reproduced_under),
     }
 
 
@@ -177,6 +214,10 @@ def _check(spec: Spec, as_json: bool) -> int:
         ]
         for f in findings
     ]
+    if spec.runs:  # which run each number is judged under, and every run it is reproduced under
+        headers[1:1] = ["run", "reproduced under"]
+        for f, row in zip(findings, cells, strict=True):
+            row[1:1] = [f.printed.run, ", ".join(f.reproduced_under) or "none"]
     counts = ", ".join(f"{n} {v}" for v, n in tally(f.verdict for f in findings).items() if n)
     differ = sum(not f.as_expected for f in findings)
     summary = "every verdict as the spec records" if ok else f"{differ} verdict(s) differ from the spec"
@@ -217,6 +258,8 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_STATUS)
         sub.add_argument("spec", metavar="SPEC", help="a spec file, or the name of a shipped spec")
         sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        if name == "trace":
+            _trace_options(sub)
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
     text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
     grad = commands.add_parser(
@@ -237,6 +280,27 @@ def _parser() -> argparse.ArgumentParser:
     grad.add_argument("--atol", type=float, default=1e-9, help="absolute tolerance (default 1e-9)")
     grad.add_argument("--json", action="store_true", help="print JSON instead of a sentence")
     return top
+
+
+def _trace_options(trace: argparse.ArgumentParser) -> None:
+    """The options of ``trace`` alone: which run, and which steps' costs of a long one."""
+    trace.add_argument(
+        "--run", default=MAIN, metavar="NAME", help=f"a run of the spec's [runs] (default: {MAIN}, the spec's own)"
+    )
+    trace.add_argument(
+        "--every",
+        type=_positive,
+        metavar="N",
+        help=f"list the cost after every Nth step (default: every step up to {LONG_RUN} steps, "
+        f"else the first and last {ENDS})",
+    )
+
+
+def _positive(text: str) -> int:
+    """``text`` as a whole number ≥ 1, or an argparse error."""
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return int(text)
 
 
 def _gradcheck(spec: Spec, grads: str, theta: str | None, rtol: float, atol: float, as_json: bool) -> int:
@@ -280,7 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         spec = load(args.spec)
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
-        return (_trace if args.command == "trace" else _check)(spec, args.json)
+        if args.command == "trace":
+            return _trace(spec, args.json, args.run, args.every)
+        return _check(spec, args.json)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
         return 2
