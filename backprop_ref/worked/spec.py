@@ -2,9 +2,10 @@
 
 A spec states what an article states: the network (``[network]``: sizes, activations, cost,
 W, b, ``[network.conventions]``), its data (``[data]``: x, y), the training (``[training]``: eta,
-steps), the article's own names for quantities (``[names]``: name = address, addresses as in
+steps), variant runs (``[runs.NAME]``: conventions and training that differ from the spec's own run,
+``"main"``), the article's own names for quantities (``[names]``: name = address, addresses as in
 :mod:`backprop_ref.worked.trace`) and every number it prints (``[[printed]]``: name, value, where,
-expected, note).  ``worked/schema.py`` (JSON Schema 2020-12, written out as
+expected, note, and the run it follows).  ``worked/schema.py`` (JSON Schema 2020-12, written out as
 ``specs/spec.schema.json``) defines the format.
 
 Notation: per-layer lists use math layer numbers, in the file and in messages -- ``sizes[l]`` is

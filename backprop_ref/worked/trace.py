@@ -194,8 +194,8 @@ def parse(text: str, net: Network, examples: int, field: str, steps: int = 1) ->
     name = kind if kind in LAYERLESS else f"{kind}[{layer}]"
     array = f"{name} ({' x '.join(map(str, size))})"
     given = tuple(int(i) for i in found["index"].split(","))
-    want = _INDEX[next(k for k in _INDEX if kind in k)]
-    if len(given) not in (len(size), len(size) - (kind not in MATRICES)):
+    want, lengths = _INDEX[next(k for k in _INDEX if kind in k)]
+    if len(given) not in lengths:
         raise InputError(field, f"an index {want} into {array}", text)
     index = given + (0,) * (len(size) - len(given))  # example 0, or a bias's one column
     if any(i >= n for i, n in zip(index, size, strict=True)):
@@ -203,8 +203,13 @@ def parse(text: str, net: Network, examples: int, field: str, steps: int = 1) ->
     return _after(Address(kind, layer, index), found["step"], steps, field, text)
 
 
-#: How the index of each group of kinds is written, for messages.
-_INDEX = {PER_EXAMPLE: "[j] or [j,e]", PARTS: "[j,i] or [j,i,e]", MATRICES: "[j,k]", BIASES: "[j]"}
+#: How the index of each group of kinds is written, and the numbers of entries it may have.
+_INDEX = {
+    PER_EXAMPLE: ("[j] or [j,e]", (1, 2)),
+    PARTS: ("[j,i] or [j,i,e]", (2, 3)),
+    MATRICES: ("[j,k]", (2,)),
+    BIASES: ("[j]", (1,)),
+}
 
 
 def _after(address: Address, step: str | None, steps: int, field: str, text: str) -> Address:
