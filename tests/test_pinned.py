@@ -226,7 +226,8 @@ def test_check_json_carries_each_finding_in_full(capsys: pytest.CaptureFixture[s
     doc = json.loads(capsys.readouterr().out)
     assert doc["as_expected"] is True
     first = doc["findings"][0]
-    keys = "name quantity where printed exact from_printed verdict expected as_expected note run reproduced_under"
+    keys = "name quantity where printed exact from_printed verdict expected as_expected note"
+    keys += " run reproduced_under"
     assert set(first) == set(keys.split())
     assert (first["name"], first["quantity"], first["printed"]) == ("net(h1)", "z[1][0]", "0.505")
     assert first["exact"] == pytest.approx(0.25 * 0.1 + 0.15 * 0.2 + 0.45, rel=1e-15)  # w1·x1 + w4·x2 + b1

@@ -86,7 +86,7 @@ ENDS = 5
 
 
 def shown_steps(steps: int, every: int | None = None) -> list[int]:
-    """The steps s < ``steps`` after which ``trace`` lists the cost (the last is always listed, as ``cost_after``).
+    """The steps s < ``steps`` after which ``trace`` lists the cost (after the last: ``cost_after``).
 
     Every step of a run of at most :data:`LONG_RUN` steps; of a longer one, the first and last
     :data:`ENDS`; with ``every``, each ``every``-th.
@@ -105,7 +105,9 @@ def shown_steps(steps: int, every: int | None = None) -> list[int]:
     return [*range(1, ENDS + 1), *range(steps - ENDS, steps)]
 
 
-def quantities(spec: Spec, progress: Progress | None = None, every: int | None = None) -> list[dict[str, Any]]:
+def quantities(
+    spec: Spec, progress: Progress | None = None, every: int | None = None
+) -> list[dict[str, Any]]:
     """Every quantity of the spec's run: section, address, the article's names and value.
 
     The cost after each step is listed for the steps :func:`shown_steps` gives (``every`` as there).
@@ -170,7 +172,8 @@ def _trace(spec: Spec, as_json: bool, run: str = MAIN, every: int | None = None)
         print(f"\n{section}\n" + table(["quantity", "article", "value"], cells))
     left_out = spec.steps - 1 - len(shown_steps(spec.steps, every))
     if spec.eta is not None and left_out:
-        print(f"\n(the cost after {left_out:,} of the {spec.steps:,} steps is not listed; --every N lists every Nth)")
+        note = f"the cost after {left_out:,} of the {spec.steps:,} steps is not listed"
+        print(f"\n({note}; --every N lists every Nth)")
     return 0
 
 
@@ -285,7 +288,10 @@ def _parser() -> argparse.ArgumentParser:
 def _trace_options(trace: argparse.ArgumentParser) -> None:
     """The options of ``trace`` alone: which run, and which steps' costs of a long one."""
     trace.add_argument(
-        "--run", default=MAIN, metavar="NAME", help=f"a run of the spec's [runs] (default: {MAIN}, the spec's own)"
+        "--run",
+        default=MAIN,
+        metavar="NAME",
+        help=f"a run of the spec's [runs] (default: {MAIN}, the spec's own)",
     )
     trace.add_argument(
         "--every",

@@ -71,8 +71,9 @@ SCHEMA: dict[str, Any] = {
     "title": "A worked example of backpropagation, as an article prints it",
     "description": "Read by backprop_ref.worked.spec: a network, its data and training settings, "
     "variant runs, the article's names for quantities, and every number the article prints with the "
-    "verdict expected for it. Per-layer lists (network.W, network.b, network.activations) hold layers 1..L in order; "
-    "network.sizes holds layers 0..L. Written by backprop_ref.worked.schema; do not edit.",
+    "verdict expected for it. Per-layer lists (network.W, network.b, network.activations) hold "
+    "layers 1..L in order; network.sizes holds layers 0..L. Written by backprop_ref.worked.schema; "
+    "do not edit.",
     "type": "object",
     "additionalProperties": False,
     "required": ["title", "source", "network", "data", "printed"],

@@ -22,11 +22,11 @@ checks structure, types and names.  Left out: reading anything but TOML.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-import dataclasses
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib.resources import files
@@ -118,7 +118,9 @@ class Spec:
         if run not in self.runs:
             raise InputError("run", one_of([MAIN, *self.runs]), run)
         v = self.runs[run]
-        network = Network(self.network.W, self.network.b, self.network.activations, self.network.cost, v.conventions)
+        network = Network(
+            self.network.W, self.network.b, self.network.activations, self.network.cost, v.conventions
+        )
         return replace(self, network=network, eta=v.eta, steps=v.steps, runs={})
 
     def run(
@@ -437,7 +439,8 @@ def build(doc: Mapping[str, Any]) -> Spec:
     steps = 1 if training is None else int(training["steps"])
     _needs_training(network.conventions, eta, "training")
     runs = {
-        name: _variant(name, table, network.conventions, eta, steps) for name, table in doc.get("runs", {}).items()
+        name: _variant(name, table, network.conventions, eta, steps)
+        for name, table in doc.get("runs", {}).items()
     }
     longest = max([steps, *(v.steps for v in runs.values())])
     names = {
@@ -463,7 +466,9 @@ def build(doc: Mapping[str, Any]) -> Spec:
             expected = f"a quantity not printed before (printed[{earlier[0]}] is {address})"
             raise InputError(where, expected, entry["name"])
         printed.append(
-            Printed(entry["name"], address, entry["value"], entry["where"], entry["expected"], entry["note"], run)
+            Printed(
+                entry["name"], address, entry["value"], entry["where"], entry["expected"], entry["note"], run
+            )
         )
     return Spec(
         title=doc["title"],
@@ -489,7 +494,7 @@ def _needs_training(conventions: Conventions, eta: float | None, where: str) -> 
 def _variant(
     name: str, table: Mapping[str, Any], conventions: Conventions, eta: float | None, steps: int
 ) -> Variant:
-    """The variant run ``name`` of ``[runs]``: the spec's conventions and training with ``table``'s put over them."""
+    """Run ``name`` of ``[runs]``: the spec's conventions and training with ``table``'s put over them."""
     if name == MAIN:
         raise InputError("runs.main", f"a name other than {MAIN!r} (the spec's own run)", name)
     with _under(f"runs.{name}.conventions"):

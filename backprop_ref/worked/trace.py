@@ -74,7 +74,8 @@ OVERRIDABLE = ("z", "a", "delta", "dW", "db", "W_new", "b_new")
 
 # ASCII digits only: str.isdigit and \d would take other scripts' digits (such as "١") as well.
 _ADDRESS = re.compile(
-    r"(?P<kind>[A-Za-z_]+?)(?:\[(?P<layer>[0-9]+)\])?\[(?P<index>[0-9]+(?:, *[0-9]+)*)\](?:@(?P<step>[0-9]+))?"
+    r"(?P<kind>[A-Za-z_]+?)(?:\[(?P<layer>[0-9]+)\])?"
+    r"\[(?P<index>[0-9]+(?:, *[0-9]+)*)\](?:@(?P<step>[0-9]+))?"
 )
 _SCALAR = re.compile(r"(?P<kind>[A-Za-z_]+)(?:@(?P<step>[0-9]+))?")
 
@@ -157,7 +158,7 @@ def _layers(kind: str, L: int) -> tuple[int, int]:
 
 
 def parse(text: str, net: Network, examples: int, field: str, steps: int = 1) -> Address:
-    """The address ``text`` names in a run of ``net`` on ``examples`` examples, of ``steps`` steps, else raise.
+    """The address ``text`` names in a run of ``net`` on ``examples`` examples and ``steps`` steps, or raise.
 
     Examples
     --------
@@ -248,7 +249,9 @@ def substitute(overrides: Mapping[Address, float]) -> Hook:
     return hook
 
 
-def forward_extras(net: Network, z: list[Array], a: list[Array], y: Array) -> Iterator[tuple[str, int, Array]]:
+def forward_extras(
+    net: Network, z: list[Array], a: list[Array], y: Array
+) -> Iterator[tuple[str, int, Array]]:
     """f′(zˡ) of every layer and the per-output cost terms, from a forward pass of ``net``.
 
     Both come from the generated kernels (:func:`backprop_ref.kernels.activation` gives f′ as a
@@ -332,10 +335,7 @@ class Run:
         """
         if address.kind in SCALARS:
             return self.costs[address.step or (0 if address.kind == "cost" else -1)]
-        if address.step:
-            arrays = self._after(self.kept[address.step])
-        else:
-            arrays = self.arrays()
+        arrays = self._after(self.kept[address.step]) if address.step else self.arrays()
         for kind, layer, array in arrays:
             if (kind, layer) == (address.kind, address.layer):
                 return float(array[address.index])
