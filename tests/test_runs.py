@@ -202,7 +202,7 @@ def test_a_run_without_a_learning_rate_to_inherit_must_give_one() -> None:
 
 
 def test_check_takes_every_step_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """N steps for the exact run, N from the printed values, 2 to trace dependencies, 1 per first-step number."""
+    """N steps exact, N from the printed values, 2 to trace dependencies, 1 per first-step number."""
     taken = []
     real = training._step
     monkeypatch.setattr(training, "_step", lambda *args, **kw: taken.append(1) or real(*args, **kw))
