@@ -335,11 +335,19 @@ class Run:
         """
         if address.kind in SCALARS:
             return self.costs[address.step or (0 if address.kind == "cost" else -1)]
-        arrays = self._after(self.kept[address.step]) if address.step else self.arrays()
+        arrays = self._after(self._network_after(address.step)) if address.step else self.arrays()
         for kind, layer, array in arrays:
             if (kind, layer) == (address.kind, address.layer):
                 return float(array[address.index])
         raise KeyError(str(address))
+
+    def _network_after(self, k: int) -> Network:
+        """The network after step k: kept, or the last (before the final overrides)."""
+        if k in self.kept:
+            return self.kept[k]
+        if k == len(self.costs) - 1:
+            return self.last
+        raise KeyError(f"the parameters after step {k} (not kept: pass keep={{{k}}} to run)")
 
     def _after(self, net: Network) -> Iterator[tuple[str, int, Array]]:
         """The parameters of ``net`` and what its forward pass gives: the quantities ``@k`` names."""
