@@ -2,8 +2,9 @@
 
 ::
 
-    python -m backprop_ref trace SPEC [--json]   every quantity of the run, by address and name
-    python -m backprop_ref check SPEC [--json]   a verdict on every printed number
+    python -m backprop_ref trace SPEC [--json] [--run NAME] [--every N]
+                                                 every quantity of the run, by address and name
+    python -m backprop_ref check SPEC [--json]   a verdict on every printed number, under its run
     python -m backprop_ref specs                 the specs shipped with the package
     python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
 
@@ -16,7 +17,10 @@ is strict JSON: a number that is not finite is written as the string "inf", "-in
 
 Quantities are named by the addresses of :mod:`backprop_ref.worked.trace` and by the article's own
 names from the spec's ``[names]``; tables give numbers to 10 significant digits, ``--json`` in
-full.  The verdicts are :mod:`backprop_ref.worked.audit`'s; this module only presents them.
+full.  Every step of a run is taken once; ``trace`` lists the cost after each step of a run of up
+to :data:`LONG_RUN` steps, else after the first and last :data:`ENDS` (``--every N``: every Nth), and
+a run that goes on for two seconds shows its steps on a terminal's stderr.  The verdicts are
+:mod:`backprop_ref.worked.audit`'s; this module only presents them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ which runs nox again as a child.  The items, each a module here, in the order th
 1. ``numerics`` -- the oracle's cost and gradient against plain NumPy, JAX and the matmul bound;
 2. ``coldstart`` -- a new process that imports the package and takes one gradient;
 3. ``symbolic`` -- deriving, proving and generating the rules, per layer and whole-network;
-4. ``loop`` -- ``nox -s tests`` and ``nox -s site``, cold and reused (slow: last).
+4. ``loop`` -- ``nox -s tests`` and ``nox -s site``, cold and reused (slow: last);
+5. ``longrun`` -- ``check`` of a 10,000-step spec in a new process (run before the loop).
 
 ``report.py`` turns the JSON into the table.  Re-render a saved report with ``--table-only``.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 import coldstart
 import harness
+import longrun
 import loop
 import numerics
 import report
@@ -38,7 +40,12 @@ def measure(nox: list[str]) -> dict[str, Any]:
         "machine": harness.machine(),
         "git": harness.git(),
     }
-    items = {"numerics": numerics.run, "cold_start": coldstart.run, "symbolic": symbolic.run}
+    items = {
+        "numerics": numerics.run,
+        "cold_start": coldstart.run,
+        "symbolic": symbolic.run,
+        "long_run": longrun.run,
+    }
     for name, item in items.items():
         print(f"bench: {name} ...", flush=True)
         out[name] = item()
