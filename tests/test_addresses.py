@@ -136,12 +136,12 @@ def test_the_terms_of_dC_da_are_those_bp2_adds_up(example: Any) -> None:
         for j, i, e in itertools.product(range(net.sizes[l]), range(net.sizes[l + 1]), range(m)):
             part = value(spec, f"dC_da_from[{l}][{j},{i},{e}]")
             assert part == pytest.approx(W[l][i, j] * back.delta[l][i, e], rel=1e-12, abs=1e-15)
-        if l == 0 and net.conventions.hidden_delta_weights == "after":
-            continue  # the API's ∂C/∂x is the derivative, through the given W¹ (checked below)
+        # a layer-by-layer step stops at δ¹: its ∂C/∂x goes on through the updated W¹, as BP2 would
+        dC_da = back.dC_da[l] if back.dC_da[l] is not None else W[l].T @ back.delta[l]
         for j, e in itertools.product(range(net.sizes[l]), range(m)):
             total = sum(value(spec, f"dC_da_from[{l}][{j},{i},{e}]") for i in range(net.sizes[l + 1]))
             assert value(spec, f"dC_da[{l}][{j},{e}]") == pytest.approx(total, rel=1e-12, abs=1e-15)
-            assert total == pytest.approx(back.dC_da[l][j, e], rel=1e-12, abs=1e-15)
+            assert total == pytest.approx(dC_da[j, e], rel=1e-12, abs=1e-15)
 
 
 def test_dC_dx_is_the_slope_of_each_example_s_cost_in_its_input(example: Any) -> None:
@@ -173,6 +173,15 @@ def test_quantities_after_step_k_are_those_of_train_after_k_epochs(example: Any,
                 fw.z[l - 1][j, e], rel=1e-12, abs=1e-15
             )
             assert value(spec, f"a[{l}][{j},{e}]@{k}") == pytest.approx(fw.a[l][j, e], rel=1e-12, abs=1e-15)
+    K, m = y.shape
+    terms = [[value(spec, f"cost_term[{j},{e}]@{k}") for e in range(m)] for j in range(K)]
+    scale = 1 / m if net.conventions.reduction == "mean" else 1
+    penalty = sum(net.conventions.lmbda / (2 * m) * float((W * W).sum()) for W in after.W)
+    assert scale * np.sum(terms) + penalty == pytest.approx(trained.costs[-1], rel=1e-12)
+    L = len(net.W)
+    slopes = kernels.activation(net.activations[-1]).fprime(fw.z[-1])
+    for j, e in np.ndindex(slopes.shape):
+        assert value(spec, f"fprime[{L}][{j},{e}]@{k}") == pytest.approx(slopes[j, e], rel=1e-12)
     if k == STEPS:
         assert value(spec, f"cost@{k}") == value(spec, "cost_after")
         assert value(spec, "W[1][0,0]@6") == value(spec, "W_new[1][0,0]")
