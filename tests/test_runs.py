@@ -219,6 +219,15 @@ def test_check_takes_every_step_once_per_run(monkeypatch: pytest.MonkeyPatch) ->
     assert len(taken) == N + N + 2 + 2  # before: a run of N steps per number printed after the run
 
 
+def test_check_of_first_step_numbers_takes_only_the_first_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = []
+    real = training._step
+    monkeypatch.setattr(training, "_step", lambda *args, **kw: taken.append(1) or real(*args, **kw))
+    printed = [{"name": "z[1][0]", "value": "0.5"}, {"name": "a[1][0]", "value": "0.6224593"}]
+    assert all(f.as_expected for f in audit(build(chain(printed, steps=10_000))))
+    assert len(taken) == 1 + 2 + 2  # exact, dependencies, one per number
+
+
 def test_trace_lists_the_first_and_last_costs_of_a_long_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -129,8 +129,9 @@ class Finding:
 def audit(spec: Spec, progress: trace.Progress | None = None) -> list[Finding]:
     """A verdict on every printed number of ``spec``, in the order the spec lists them.
 
-    Every run's steps are taken once: the exact run of each run the spec declares, and, for the
-    numbers known only after the run, one run from the article's printed first-step values.
+    Every run's steps are taken once: the exact run of each run the spec declares (its first step
+    alone when no number after it is printed), and, for the numbers known only after the run, one
+    run from the article's printed first-step values.
 
     Examples
     --------
@@ -140,7 +141,9 @@ def audit(spec: Spec, progress: trace.Progress | None = None) -> list[Finding]:
     """
     names = [MAIN, *spec.runs]
     specs = {name: spec.under(name) for name in names}
-    exact = {name: specs[name].run(progress=progress) for name in names}
+    # The steps after the first matter only to numbers printed after them.
+    steps = None if any(trace.after_the_run(p.address) for p in spec.printed) else 1
+    exact = {name: specs[name].run(steps=steps, progress=progress) for name in names}
     inputs_of = {name: _dependencies(specs[name]) for name in {p.run for p in spec.printed}}
     late: dict[str, trace.Run] = {}
     findings = []
