@@ -16,7 +16,7 @@ import pytest
 
 from backprop_ref import InputError, training
 from backprop_ref.worked.audit import audit
-from backprop_ref.worked.cli import main
+from backprop_ref.worked.cli import main, quantities
 from backprop_ref.worked.spec import build, load
 
 W1, W2, X, Y, ETA = 0.5, 0.8, 1.0, 0.2, 1.0
@@ -245,6 +245,16 @@ def test_trace_lists_the_first_and_last_costs_of_a_long_run(
     assert list(costs) == ["cost@10", "cost@20", "cost_after"]
     trained = training.train(build(chain([{"name": "z[1][0]", "value": "0.5"}])).network, [X], [Y], ETA, 20)
     assert costs["cost@20"] == pytest.approx(trained.costs[-1], rel=1e-12)
+
+
+def test_trace_lists_what_the_spec_names_after_step_k(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = chain([{"name": "out after 3", "value": "0.4", "expected": "unexplained"}], steps=5)
+    doc["names"] = {"out after 3": "a[2][0]@3"}
+    spec = build(doc)
+    rows = [row for row in quantities(spec) if row["section"] == "after step 3"]
+    trained = training.train(spec.network, [X], [Y], ETA, 3).network
+    assert [(row["quantity"], row["names"]) for row in rows] == [("a[2][0]@3", ["out after 3"])]
+    assert rows[0]["value"] == pytest.approx(float(trained.forward([X]).a[-1][0, 0]), rel=1e-12)
 
 
 @pytest.mark.parametrize("every", ["0", "-3", "two", "١"])

@@ -114,7 +114,8 @@ def quantities(
 ) -> list[dict[str, Any]]:
     """Every quantity of the spec's run: section, address, the article's names and value.
 
-    The cost after each step is listed for the steps :func:`shown_steps` gives (``every`` as there).
+    The cost after each step is listed for the steps :func:`shown_steps` gives (``every`` as there),
+    then every quantity after step k (``...@k``) the spec names or prints.
 
     Examples
     --------
@@ -142,6 +143,9 @@ def quantities(
     for s in shown_steps(spec.steps, every):
         add("cost after", Address("cost", step=s), run.costs[s])
     add("cost after", Address("cost_after"), run.costs[-1])
+    later = {a for a in [*spec.names.values(), *(p.address for p in spec.printed)] if a.step}
+    for address in sorted(later, key=lambda a: (a.step, a)):  # what the spec names after step k
+        add(f"after step {address.step}", address, run.value(address))
     return out
 
 
