@@ -143,7 +143,8 @@ def quantities(
     for s in shown_steps(spec.steps, every):
         add("cost after", Address("cost", step=s), run.costs[s])
     add("cost after", Address("cost_after"), run.costs[-1])
-    later = {a for a in [*spec.names.values(), *(p.address for p in spec.printed)] if a.step}
+    addresses = [*spec.names.values(), *(p.address for p in spec.printed)]
+    later = {a for a in addresses if 0 < a.step <= spec.steps}  # a variant run may take fewer steps
     for address in sorted(later, key=lambda a: (a.step, a)):  # what the spec names after step k
         add(f"after step {address.step}", address, run.value(address))
     return out
