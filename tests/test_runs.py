@@ -250,7 +250,9 @@ def test_trace_lists_the_first_and_last_costs_of_a_long_run(
 def test_trace_lists_what_the_spec_names_after_step_k(capsys: pytest.CaptureFixture[str]) -> None:
     doc = chain([{"name": "out after 3", "value": "0.4", "expected": "unexplained"}], steps=5)
     doc["names"] = {"out after 3": "a[2][0]@3"}
+    doc["runs"] = {"short": {"training": {"steps": 2}}}
     spec = build(doc)
+    assert not [row for row in quantities(spec.under("short")) if row["section"].startswith("after step")]
     rows = [row for row in quantities(spec) if row["section"] == "after step 3"]
     trained = training.train(spec.network, [X], [Y], ETA, 3).network
     assert [(row["quantity"], row["names"]) for row in rows] == [("a[2][0]@3", ["out after 3"])]
