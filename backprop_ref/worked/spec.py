@@ -53,6 +53,10 @@ MAX_BYTES = 1 << 20
 _LAYERED = ("W", "b", "activations")  # network lists whose entry i is layer i + 1
 
 
+#: The name of a spec's own run, under the conventions and training it states.
+MAIN = "main"
+
+
 @dataclass(frozen=True)
 class Printed:
     """One number an article prints: its ``name``, the quantity it is, the printed digits and its ``run``."""
@@ -63,16 +67,12 @@ class Printed:
     where: str
     expected: str
     note: str
-    run: str = "main"
+    run: str = MAIN
 
     @property
     def number(self) -> float:
         """The printed value as a float (the digits themselves are kept in ``value``)."""
         return float(Decimal(self.value))
-
-
-#: The name of a spec's own run, under the conventions and training it states.
-MAIN = "main"
 
 
 @dataclass(frozen=True)
