@@ -6,7 +6,8 @@ with what the oracle's public API gives by another route: the per-output cost te
 terms match Wᵢⱼ·δᵢ from ``Network.backward`` and add up to its ∂C/∂a (∂C/∂x with
 ``wrt_input=True``), and ∂C/∂x matches central differences of the cost in x; the quantities after
 step k match ``backprop_ref.train`` run for k epochs, which takes its own steps and computes its
-own costs.
+own costs; the first step's own quantities match ``backprop_ref.step``.  A last test checks that
+every kind ``trace`` defines is read here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ import pytest
 
 from backprop_ref import Network, kernels, step, train
 from backprop_ref.worked.spec import Spec, build
-from backprop_ref.worked.trace import Address, Run, parse, run
+from backprop_ref.worked.trace import (
+    BIASES,
+    MATRICES,
+    PARTS,
+    PER_EXAMPLE,
+    SCALARS,
+    STEPPED,
+    Address,
+    Run,
+    parse,
+    run,
+)
 
 #: Each cost's term for one output, written from its textbook definition (not from symbolic/rules.py).
 TERMS = {
@@ -193,3 +205,38 @@ def test_an_address_reads_the_same_in_every_spelling() -> None:
     assert value(spec, "cost@0") == value(spec, "cost")
     assert str(Address("dC_da_from", 1, (0, 1, 0))) == "dC_da_from[1][0,1]"
     assert str(Address("cost_term", net.sizes[-1], (1, 2))) == "cost_term[1,2]"
+
+
+def test_the_first_step_s_quantities_are_those_of_step_and_train(example: Any) -> None:
+    spec, net, x, y = example
+    taken = step(net, x, y, spec.run_eta)
+    fw, back, grads = taken.forward, taken.backward, taken.gradients
+    L = len(net.W)
+    arrays = {("a", 0): fw.a[0]}
+    for l in range(1, L + 1):
+        arrays |= {("z", l): fw.z[l - 1], ("a", l): fw.a[l], ("delta", l): back.delta[l - 1]}
+        arrays |= {("W", l): net.W[l - 1], ("b", l): net.b[l - 1]}
+        arrays |= {("dW", l): grads.dW[l - 1], ("db", l): grads.db[l - 1]}
+        if back.dC_da[l] is not None:
+            arrays[("dC_da", l)] = back.dC_da[l]
+    for (kind, l), array in arrays.items():
+        for index in np.ndindex(array.shape):
+            address = str(Address(kind, l, tuple(int(i) for i in index)))
+            assert value(spec, address) == pytest.approx(float(array[index]), rel=1e-12, abs=1e-15), address
+    trained = train(net, x, y, spec.run_eta, STEPS)
+    for l in range(1, L + 1):
+        for j, k in np.ndindex(net.W[l - 1].shape):
+            assert value(spec, f"W_new[{l}][{j},{k}]") == pytest.approx(
+                trained.network.W[l - 1][j, k], rel=1e-12
+            )
+        assert value(spec, f"b_new[{l}][0]") == pytest.approx(trained.network.b[l - 1][0, 0], rel=1e-12)
+    assert value(spec, "cost") == pytest.approx(net.cost_of(x, y), rel=1e-12)
+    assert value(spec, "cost_after") == pytest.approx(trained.costs[-1], rel=1e-12)
+
+
+def test_every_kind_of_address_is_checked_here() -> None:
+    """The kinds the tests above read, against the kinds ``trace`` defines: none is left out."""
+    read = {"cost_term", "fprime", "dC_da_from", "dC_da", "z", "a", "delta", "W", "b", "dW", "db"}
+    read |= {"W_new", "b_new", "cost", "cost_after"}
+    assert read == {*PER_EXAMPLE, *PARTS, *MATRICES, *BIASES, *SCALARS}
+    assert set(STEPPED) <= {"W", "b", "z", "a", "fprime", "cost_term", "cost"}  # each read with @k above
