@@ -219,6 +219,16 @@ def test_check_takes_every_step_once_per_run(monkeypatch: pytest.MonkeyPatch) ->
     assert len(taken) == N + N + 2 + 2  # before: a run of N steps per number printed after the run
 
 
+def test_check_of_numbers_after_the_run_alone_takes_the_steps_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = []
+    real = training._step
+    monkeypatch.setattr(training, "_step", lambda *args, **kw: taken.append(1) or real(*args, **kw))
+    printed = [{"name": "cost", "value": "0.05", "expected": "unexplained"}]  # cost is put in nowhere
+    printed += [{"name": "cost_after", "value": "0.3", "expected": "unexplained"}]
+    assert all(f.as_expected for f in audit(build(chain(printed, steps=50))))
+    assert len(taken) == 50 + 2 + 1  # exact (also what the printed values give), dependencies, cost
+
+
 def test_check_of_first_step_numbers_takes_only_the_first_step(monkeypatch: pytest.MonkeyPatch) -> None:
     taken = []
     real = training._step

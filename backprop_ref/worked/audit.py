@@ -154,8 +154,13 @@ def audit(spec: Spec, progress: trace.Progress | None = None) -> list[Finding]:
         printed = {q.address: q.number for q in ordered if q.address != p.address}
         if trace.after_the_run(p.address):  # the same steps from the printed first-step values
             if p.run not in late:
-                first = {a: v for a, v in printed.items() if not trace.after_the_run(a)}
-                late[p.run] = under.run(first, progress=progress)
+                first = {
+                    a: v
+                    for a, v in printed.items()
+                    if a.kind in trace.OVERRIDABLE and not trace.after_the_run(a)
+                }
+                # with nothing put into the first step, the steps are the exact run's
+                late[p.run] = under.run(first, progress=progress) if first else exact[p.run]
             carried = late[p.run].refinished(printed).value(p.address)
         else:  # only the first step: it does not depend on later ones
             carried = under.run(printed, steps=1).value(p.address)
