@@ -187,6 +187,18 @@ def test_a_bad_run_is_one_sentence_naming_the_field(change: dict[str, Any], mess
     assert str(caught.value) == message
 
 
+def test_an_unknown_run_is_one_line_and_exit_2_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "typo.toml"
+    printed = [{"name": "z[1][0]", "value": "0.5", "run": "layer-by-layer"}]
+    spec.write_text(toml(chain(printed, LAYER_BY_LAYER)), encoding="utf-8")
+    assert main(["check", str(spec)]) == 2
+    assert capsys.readouterr().err == (
+        "backprop-ref: printed[0].run: expected one of 'main', 'layer_by_layer', got 'layer-by-layer'\n"
+    )
+
+
 def test_a_run_without_a_learning_rate_to_inherit_must_give_one() -> None:
     doc = chain([{"name": "z[1][0]", "value": "0.5"}], {"long": {"training": {"steps": 2}}})
     del doc["training"]
