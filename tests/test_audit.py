@@ -414,9 +414,9 @@ def examples(draw: st.DrawFn) -> dict[str, Any]:
 def test_every_quantity_printed_to_twelve_decimals_is_reproduced(doc: dict[str, Any]) -> None:
     run = build(doc).run()
     everything = [
-        Address(kind, layer, (int(j), int(k)))
+        Address(kind, layer, tuple(int(i) for i in index))
         for kind, layer, array in run.arrays()
-        for j, k in np.ndindex(array.shape)
+        for index in np.ndindex(array.shape)
     ] + [Address("cost"), Address("cost_after")]
     doc["printed"] = [
         {"name": str(a), "value": f"{run.value(a):.12f}", "where": "-", "expected": "reproduced", "note": "-"}

@@ -80,14 +80,19 @@ SMOOTH = {
 
 
 def computed(net: Network, x: Array, y: Array, eta: float, pins: dict[tuple[str, int], Array]) -> dict:
-    """Every quantity as the run computes it (before any pin replaces it), with ``pins`` put in."""
+    """Every quantity as the run computes it (before any pin replaces it), with ``pins`` put in.
+
+    What the run reads off its step's arrays without a hook (f′, the cost terms, BP2's terms,
+    ∂C/∂x) is taken from the run's arrays.
+    """
     seen: dict[tuple[str, int], Array] = {}
 
     def hook(kind: str, layer: int, value: Array) -> Array:
         seen[kind, layer] = np.array(value, dtype=np.float64)
         return pins.get((kind, layer), value)
 
-    run(net, x, y, eta, 1, hook=hook)
+    for kind, layer, array in run(net, x, y, eta, 1, hook=hook).arrays():
+        seen.setdefault((kind, layer), np.array(array, dtype=np.float64))  # read off the step: f′, ...
     return seen
 
 
@@ -101,7 +106,7 @@ def measured(spec: Spec) -> dict[Address, set[Address]]:
     def entries(kind: str, layer: int, array: Array) -> list[Address]:
         if kind in SCALARS:
             return [Address(kind)]
-        return [Address(kind, layer, (int(i), int(k))) for i, k in np.ndindex(array.shape)]
+        return [Address(kind, layer, tuple(int(i) for i in index)) for index in np.ndindex(array.shape)]
 
     moves: list[tuple[Address, Callable[[], dict]]] = []
     for (kind, layer), array in pinned.items():

@@ -186,12 +186,13 @@ def test_run_keeps_the_cost_before_and_after_each_step() -> None:
 def test_quantities_list_every_array_entry_once_in_the_order_a_step_computes_them() -> None:
     spec = load("afteracademy")
     rows = quantities(spec)
-    # 2-2-2: x (2), W (4 + 4), b (1 + 1), z and a (2 + 2 each), cost, ∂C/∂a and δ (2 + 2 each),
-    # dW (4 + 4), db (1 + 1), new W and b (8 + 2), cost after: 2+10+8+1+8+10+10+1 = 50.
-    assert len(rows) == 50
+    # 2-2-2: x (2), W (4 + 4), b (1 + 1), z, a and f′ (2 + 2 each), cost and its 2 terms,
+    # ∂C/∂a (2 + 2 + 2 for x) and δ (2 + 2), BP2's terms (4 + 4), dW (4 + 4), db (1 + 1),
+    # new W and b (8 + 2), cost after: 2+10+12+3+10+8+10+10+1 = 66.
+    assert len(rows) == 66
     sections = list(dict.fromkeys(row["section"] for row in rows))
     assert sections == ["given", "forward", "cost", "backward", "gradients", "update", "cost after"]
-    assert len({row["quantity"] for row in rows}) == 50
+    assert len({row["quantity"] for row in rows}) == 66
     named = {row["quantity"]: row["names"] for row in rows}
     assert named["z[2][0]"] == ["net(o1)"]
     assert named["cost"] == ["E(total)"]
@@ -206,7 +207,7 @@ def test_quantities_list_every_array_entry_once_in_the_order_a_step_computes_the
 def test_quantities_of_several_steps_list_the_cost_after_each() -> None:
     three = build({**_doc(), "training": {"eta": 0.5, "steps": 3}})
     rows = [row for row in quantities(three) if row["section"] == "cost after"]
-    assert [row["quantity"] for row in rows] == ["cost after step 1", "cost after step 2", "cost_after"]
+    assert [row["quantity"] for row in rows] == ["cost@1", "cost@2", "cost_after"]
 
 
 def test_trace_json_and_table_carry_the_same_values(capsys: pytest.CaptureFixture[str]) -> None:
@@ -226,6 +227,7 @@ def test_check_json_carries_each_finding_in_full(capsys: pytest.CaptureFixture[s
     assert doc["as_expected"] is True
     first = doc["findings"][0]
     keys = "name quantity where printed exact from_printed verdict expected as_expected note"
+    keys += " run reproduced_under"
     assert set(first) == set(keys.split())
     assert (first["name"], first["quantity"], first["printed"]) == ("net(h1)", "z[1][0]", "0.505")
     assert first["exact"] == pytest.approx(0.25 * 0.1 + 0.15 * 0.2 + 0.45, rel=1e-15)  # w1·x1 + w4·x2 + b1

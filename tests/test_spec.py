@@ -164,14 +164,14 @@ def test_a_toml_document_cut_short_says_so() -> None:
         parse_toml("[training]\neta = ")
 
 
-KNOWN_TOP = "'title', 'source', 'network', 'data', 'training', 'names', 'printed'"
+KNOWN_TOP = "'title', 'source', 'network', 'data', 'training', 'runs', 'names', 'printed'"
 KNOWN_NETWORK = "'sizes', 'activations', 'cost', 'W', 'b', 'conventions'"
 PRINTED_VALUE = (
     'the number as printed, in quotes so its digits are kept (such as "0.22661423" or "1.2345e-05")'
 )
 ADDRESS = (
-    "an address such as 'z[2][0]', 'W[1][0,1]' or 'cost' "
-    "(kinds: z, a, delta, dC_da, W, dW, W_new, b, db, b_new)"
+    "an address such as 'z[2][0]', 'W[1][0,1]', 'cost_term[0]', 'cost' or 'a[2][0]@10' "
+    "(kinds: z, a, fprime, delta, dC_da, cost_term, dC_da_from, W, dW, W_new, b, db, b_new, cost, cost_after)"
 )
 CE = {("network", "cost"): "cross_entropy"}
 EMPTY_BATCH = {("data", "x"): [[], []], ("data", "y"): [[], []]}
@@ -185,7 +185,7 @@ BAD = [
     ),
     (
         {("printed", 2, "digits"): 6},
-        "printed[2].digits: expected one of 'name', 'value', 'where', 'expected', 'note', "
+        "printed[2].digits: expected one of 'name', 'value', 'where', 'expected', 'note', 'run', "
         "got the unknown key 'digits'",
     ),
     # missing keys

@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from backprop_ref.worked import trace
 from backprop_ref.worked.dependencies import dependencies
-from backprop_ref.worked.spec import Printed, Spec
+from backprop_ref.worked.spec import MAIN, Printed, Spec
 from backprop_ref.worked.trace import Address
 
 
@@ -98,7 +98,7 @@ def direct_inputs(q: Address, spec: Spec) -> frozenset[Address] | None:
     >>> sorted(map(str, direct_inputs(Address("a", 2, (1, 0)), load("afteracademy"))))
     ['z[2][1]']
     """
-    return _dependencies(spec)[q]
+    return _dependencies(spec).get(q)
 
 
 def _dependencies(spec: Spec) -> dict[Address, frozenset[Address] | None]:
@@ -107,12 +107,18 @@ def _dependencies(spec: Spec) -> dict[Address, frozenset[Address] | None]:
 
 @dataclass(frozen=True)
 class Finding:
-    """The verdict on one printed number, with the exact and carried values it rests on."""
+    """The verdict on one printed number, with the exact and carried values it rests on.
+
+    ``printed.run`` is the run the verdict is given under; ``reproduced_under`` names every run of
+    the spec (:data:`~backprop_ref.worked.spec.MAIN` and those of ``[runs]``) whose exact value
+    the printed number matches.
+    """
 
     printed: Printed
     exact: float
     carried: float
     verdict: str
+    reproduced_under: tuple[str, ...] = ()
 
     @property
     def as_expected(self) -> bool:
@@ -123,25 +129,52 @@ class Finding:
 def audit(spec: Spec, progress: trace.Progress | None = None) -> list[Finding]:
     """A verdict on every printed number of ``spec``, in the order the spec lists them.
 
+    Every run's steps are taken once: the exact run of each run the spec declares (its first step
+    alone when no number after it is printed), and, for the numbers known only after the run, one
+    run from the article's printed first-step values.
+
     Examples
     --------
     >>> from backprop_ref.worked.spec import load
     >>> [(f.printed.name, f.verdict) for f in audit(load("afteracademy"))][4:6]
     [('net(o1)', 'slip'), ('net(o2)', 'follows')]
     """
-    exact = spec.run(progress=progress)
-    inputs_of = _dependencies(spec)
-    printed = {p.address: p.number for p in spec.printed}
+    names = [MAIN, *spec.runs]
+    specs = {name: spec.under(name) for name in names}
+    # The steps after the first matter only to numbers printed after them.
+    steps = None if any(trace.after_the_run(p.address) for p in spec.printed) else 1
+    exact = {name: specs[name].run(steps=steps, progress=progress) for name in names}
+    inputs_of = {name: _dependencies(specs[name]) for name in {p.run for p in spec.printed}}
+    late: dict[str, trace.Run] = {}
     findings = []
     for p in spec.printed:
-        # Only the new parameters and the cost after them depend on the steps after the first.
-        steps = spec.steps if p.address.kind in trace.AFTER_THE_RUN else 1
-        carried_run = spec.run(
-            {a: v for a, v in printed.items() if a != p.address}, steps=steps, progress=progress
-        )
-        carried = carried_run.value(p.address)
-        inputs = inputs_of[p.address]
+        under = specs[p.run]
+        # The article's printed values, its values for this run first, save those of the number judged.
+        ordered = sorted(spec.printed, key=lambda q: q.run == p.run)
+        printed = {q.address: q.number for q in ordered if q.address != p.address}
+        if trace.after_the_run(p.address):  # the same steps from the printed first-step values
+            if p.run not in late:
+                first = {
+                    a: v
+                    for a, v in printed.items()
+                    if a.kind in trace.OVERRIDABLE and not trace.after_the_run(a)
+                }
+                # with nothing put into the first step, the steps are the exact run's
+                late[p.run] = under.run(first, progress=progress) if first else exact[p.run]
+            carried = late[p.run].refinished(printed).value(p.address)
+        else:  # only the first step: it does not depend on later ones
+            carried = under.run(printed, steps=1).value(p.address)
+        inputs = inputs_of[p.run].get(p.address)
         located = inputs is not None and all(given(a) or a in printed for a in inputs)
-        value = exact.value(p.address)
-        findings.append(Finding(p, value, carried, verdict(p.value, value, carried, located)))
+        value = exact[p.run].value(p.address)
+        reproduced = tuple(name for name in names if _matches_in(p, exact[name]))
+        findings.append(Finding(p, value, carried, verdict(p.value, value, carried, located), reproduced))
     return findings
+
+
+def _matches_in(p: Printed, run: trace.Run) -> bool:
+    """Whether ``p`` matches its quantity's exact value in ``run`` (False where the run has no such step)."""
+    try:
+        return matches(p.value, run.value(p.address))
+    except (KeyError, IndexError):  # a run with fewer steps than p's "@k" names
+        return False

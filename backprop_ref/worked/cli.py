@@ -2,9 +2,10 @@
 
 ::
 
-    python -m backprop_ref trace SPEC [--json]   every quantity of the run, by address and name
+    python -m backprop_ref trace SPEC [--json] [--run NAME] [--every N]
+                                                 every quantity of the run, by address and name
     python -m backprop_ref trace SPEC --format markdown|latex   the same as a handout (walkthrough.py)
-    python -m backprop_ref check SPEC [--json]   a verdict on every printed number
+    python -m backprop_ref check SPEC [--json]   a verdict on every printed number, under its run
     python -m backprop_ref specs                 the specs shipped with the package
     python -m backprop_ref gradcheck SPEC GRADS  your gradient (JSON, NPZ, CSV) against the oracle
     python -m backprop_ref new --sizes 2,2,2 --activations sigmoid   a starting spec (scaffold.py)
@@ -20,7 +21,10 @@ is strict JSON: a number that is not finite is written as the string "inf", "-in
 
 Quantities are named by the addresses of :mod:`backprop_ref.worked.trace` and by the article's own
 names from the spec's ``[names]``; tables give numbers to 10 significant digits, ``--json`` in
-full.  The verdicts are :mod:`backprop_ref.worked.audit`'s; this module only presents them.
+full.  Every step of a run is taken once; ``trace`` lists the cost after each step of a run of up
+to :data:`LONG_RUN` steps, else after the first and last :data:`ENDS` (``--every N``: every Nth), and
+a run that goes on for two seconds shows its steps on a terminal's stderr.  The verdicts are
+:mod:`backprop_ref.worked.audit`'s; this module only presents them.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.diagnose import Diagnosis, diagnose, load_function
 from backprop_ref.worked.explain import Report as Explained
 from backprop_ref.worked.explain import explain, printed, read_mine
-from backprop_ref.worked.spec import Spec, load, shipped
+from backprop_ref.worked.spec import MAIN, Spec, load, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
 from backprop_ref.worked.verdicts import tally
 
@@ -55,7 +59,10 @@ SECTIONS = {
     "b": "given",
     "z": "forward",
     "a": "forward",
+    "fprime": "forward",
+    "cost_term": "cost",
     "dC_da": "backward",
+    "dC_da_from": "backward",
     "delta": "backward",
     "dW": "gradients",
     "db": "gradients",
@@ -84,8 +91,39 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def quantities(spec: Spec, progress: Progress | None = None) -> list[dict[str, Any]]:
+#: Runs of more steps than this have the cost after only some of them listed by ``trace``
+#: (:func:`shown_steps`): the first and last :data:`ENDS`, or every Nth with ``--every N``.
+LONG_RUN = 20
+ENDS = 5
+
+
+def shown_steps(steps: int, every: int | None = None) -> list[int]:
+    """The steps s < ``steps`` after which ``trace`` lists the cost (after the last: ``cost_after``).
+
+    Every step of a run of at most :data:`LONG_RUN` steps; of a longer one, the first and last
+    :data:`ENDS`; with ``every``, each ``every``-th.
+
+    Examples
+    --------
+    >>> shown_steps(4), shown_steps(10_000)
+    ([1, 2, 3], [1, 2, 3, 4, 5, 9995, 9996, 9997, 9998, 9999])
+    >>> shown_steps(10_000, every=2500)
+    [2500, 5000, 7500]
+    """
+    if every is not None:
+        return list(range(every, steps, every))
+    if steps <= LONG_RUN:
+        return list(range(1, steps))
+    return [*range(1, ENDS + 1), *range(steps - ENDS, steps)]
+
+
+def quantities(
+    spec: Spec, progress: Progress | None = None, every: int | None = None
+) -> list[dict[str, Any]]:
     """Every quantity of the spec's run: section, address, the article's names and value.
+
+    The cost after each step is listed for the steps :func:`shown_steps` gives (``every`` as there),
+    then every quantity after step k (``...@k``) the spec names or prints.
 
     Examples
     --------
@@ -105,14 +143,18 @@ def quantities(spec: Spec, progress: Progress | None = None) -> list[dict[str, A
             continue  # no [training]: no step is taken, so no new parameters to show
         for index in np.ndindex(array.shape):
             section = "given" if (kind, layer) == ("a", 0) else SECTIONS[kind]
-            add(section, Address(kind, layer, (index[0], index[1])), float(array[index]))
+            add(section, Address(kind, layer, tuple(int(i) for i in index)), float(array[index]))
         if kind == "a" and layer == len(spec.network.W):
             add("cost", Address("cost"), run.costs[0])
     if spec.eta is None:
         return out
-    for s, cost in enumerate(run.costs[1:-1], start=1):
-        add("cost after", f"cost after step {s}", cost)
+    for s in shown_steps(spec.steps, every):
+        add("cost after", Address("cost", step=s), run.costs[s])
     add("cost after", Address("cost_after"), run.costs[-1])
+    addresses = [*spec.names.values(), *(p.address for p in spec.printed)]
+    later = {a for a in addresses if 0 < a.step <= spec.steps}  # a variant run may take fewer steps
+    for address in sorted(later, key=lambda a: (a.step, a)):  # what the spec names after step k
+        add(f"after step {address.step}", address, run.value(address))
     return out
 
 
@@ -131,12 +173,13 @@ def _json(doc: object) -> str:
     return json.dumps(strict(doc), indent=2, allow_nan=False)
 
 
-def _trace(spec: Spec, as_json: bool) -> int:
-    rows = quantities(spec, _Progress())
+def _trace(spec: Spec, as_json: bool, run: str = MAIN, every: int | None = None) -> int:
+    spec = spec.under(run)
+    rows = quantities(spec, _Progress(), every)
     if as_json:
         print(_json({"title": spec.title, "source": spec.source, "quantities": rows}))
         return 0
-    print(spec.title)
+    print(spec.title + ("" if run == MAIN else f" (run {run!r})"))
     for section in dict.fromkeys(row["section"] for row in rows):
         cells = [
             [row["quantity"], ", ".join(row["names"]), _number(row["value"])]
@@ -144,6 +187,10 @@ def _trace(spec: Spec, as_json: bool) -> int:
             if row["section"] == section
         ]
         print(f"\n{section}\n" + table(["quantity", "article", "value"], cells))
+    left_out = spec.steps - 1 - len(shown_steps(spec.steps, every))
+    if spec.eta is not None and left_out:
+        note = f"the cost after {left_out:,} of the {spec.steps:,} steps is not listed"
+        print(f"\n({note}; --every N lists every Nth)")
     return 0
 
 
@@ -160,6 +207,8 @@ def _finding(f: Finding) -> dict[str, Any]:
         "expected": p.expected,
         "as_expected": f.as_expected,
         "note": p.note,
+        "run": p.run,
+        "reproduced_under": list(f.reproduced_under),
     }
 
 
@@ -205,6 +254,10 @@ def _check(spec: Spec, as_json: bool, with_explanations: bool = False) -> int:
         for f in findings
     ]
     headers += ["explanation"] if explained else []
+    if spec.runs:  # which run each number is judged under, and every run it is reproduced under
+        headers[1:1] = ["run", "reproduced under"]
+        for f, row in zip(findings, cells, strict=True):
+            row[1:1] = [f.printed.run, ", ".join(f.reproduced_under) or "none"]
     counts = ", ".join(f"{n} {v}" for v, n in tally(f.verdict for f in findings).items() if n)
     differ = sum(not f.as_expected for f in findings)
     summary = "every verdict as the spec records" if ok else f"{differ} verdict(s) differ from the spec"
@@ -254,6 +307,7 @@ def _parser() -> argparse.ArgumentParser:
                 choices=list(walkthrough.FORMATS),
                 help="write a walkthrough to hand out: every quantity, its formula, the numbers put in",
             )
+            _trace_options(sub)
         if name == "check":
             sub.add_argument(
                 "--explain",
@@ -499,6 +553,30 @@ def _diagnose(spec: Spec, target: str, seed: int, as_json: bool) -> int:
     return 0 if found.verdict == "agrees" else 1
 
 
+def _trace_options(trace: argparse.ArgumentParser) -> None:
+    """The options of ``trace`` alone: which run, and which steps' costs of a long one."""
+    trace.add_argument(
+        "--run",
+        default=MAIN,
+        metavar="NAME",
+        help=f"a run of the spec's [runs] (default: {MAIN}, the spec's own)",
+    )
+    trace.add_argument(
+        "--every",
+        type=_positive,
+        metavar="N",
+        help=f"list the cost after every Nth step (default: every step up to {LONG_RUN} steps, "
+        f"else the first and last {ENDS})",
+    )
+
+
+def _positive(text: str) -> int:
+    """``text`` as a whole number ≥ 1, or an argparse error."""
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return int(text)
+
+
 def _gradcheck(spec: Spec, grads: str, theta: str | None, rtol: float, atol: float, as_json: bool) -> int:
     given = gradfile.load(spec.network, grads, theta)
     report = cast(
@@ -547,11 +625,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
         if args.command == "trace" and args.format:
-            print(walkthrough.FORMATS[args.format](spec), end="")
+            print(walkthrough.FORMATS[args.format](spec.under(args.run)), end="")
             return 0
-        if args.command == "check":
-            return _check(spec, args.json, args.explain)
-        return _trace(spec, args.json)
+        if args.command == "trace":
+            return _trace(spec, args.json, args.run, args.every)
+        return _check(spec, args.json, args.explain)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
         return 2

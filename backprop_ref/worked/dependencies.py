@@ -13,7 +13,8 @@ A set is a Python int used as a bit mask (bit i is the i-th named quantity met);
 them in object arrays with ``|``.  ``dC_da`` is recorded but not made a source: overriding it has
 no effect on a run (:data:`backprop_ref.worked.trace.OVERRIDABLE`), so a δ depends on what ∂C/∂a
 was computed from.  Left out: after more than one step the new parameters depend on quantities of
-later steps, which no address names, so they get no set (None).
+later steps, which no address names, so they get no set (None); so do the quantities after step k
+(``...@k``), which are not in the result at all.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class Traced(numpy.lib.mixins.NDArrayOperatorsMixin):
     @property
     def T(self) -> Traced:
         return Traced(self.value.T, self.masks.T)
+
+    def __getitem__(self, index: Any) -> Traced:
+        return Traced(self.value[index], self.masks[index])
 
     def __float__(self) -> float:
         return float(self.value)
@@ -163,7 +167,13 @@ def dependencies(
         [sources("W", l, net.W[l - 1]) for l in range(1, L + 1)],
         [sources("b", l, net.b[l - 1]) for l in range(1, L + 1)],
     )
-    run(traced, x, y, eta, min(steps, 2), hook=hook)  # two steps show the structure of any number
+    r = run(traced, x, y, eta, min(steps, 2), hook=hook)  # two steps show the structure of any number
+    given = set(named)
+    for kind, layer, array in r.arrays():  # what is read off the step's arrays, not hooked (f′, ...)
+        for index in np.ndindex(array.shape):
+            address = _address(kind, layer, index)
+            if address not in given:
+                found.setdefault(address, int(_masks(array)[index]))
     out: dict[Address, frozenset[Address] | None] = {
         address: frozenset(named[i] for i in range(mask.bit_length()) if mask >> i & 1)
         for address, mask in found.items()
@@ -179,4 +189,4 @@ def _address(kind: str, layer: int, index: tuple[int, ...]) -> Address:
     """The address of entry ``index`` of quantity ``kind`` of ``layer`` (a scalar for the costs)."""
     if kind in SCALARS:
         return Address(kind)
-    return Address(kind, layer, (int(index[0]), int(index[1])))
+    return Address(kind, layer, tuple(int(i) for i in index))

@@ -19,8 +19,9 @@ from backprop_ref import conventions, kernels
 from backprop_ref.worked.verdicts import VERDICTS
 
 FILE = "spec.schema.json"
-#: The most gradient-descent steps a spec may ask for (``check`` runs them once per printed number;
-#: at about 0.1 ms a step for a small network, 10,000 steps take seconds, not hours).
+#: The most gradient-descent steps a spec's run may ask for (``check`` takes each step once per run,
+#: and once more from the article's printed values when a number after the run is printed: at
+#: about 0.1 ms a step for a small network, 10,000 steps take about a second, not hours).
 MAX_STEPS = 10_000
 
 _conventions: dict[str, Any] = {
@@ -31,15 +32,48 @@ _conventions: dict[str, Any] = {
     "hidden_delta_weights": {"enum": list(conventions.HIDDEN_DELTA_WEIGHTS)},
 }
 
+_steps: dict[str, Any] = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_STEPS,
+    "description": f"a whole number of steps from 1 to {MAX_STEPS:,} (a worked example "
+    "prints a few; a longer run belongs in a script, with backprop_ref.train)",
+}
+_eta: dict[str, Any] = {"type": "number", "exclusiveMinimum": 0}
+
+#: A variant run: the spec's conventions (all but ``bias``, which says how ``network.b`` is read) and
+#: training settings, each key given replacing the spec's.
+_run: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "a table of what this run changes: conventions and training",
+    "properties": {
+        "conventions": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "a table of conventions that replace the spec's (bias excepted: it says how "
+            "network.b is read)",
+            "properties": {k: v for k, v in _conventions.items() if k != "bias"},
+        },
+        "training": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "a table with eta, steps or both, replacing the spec's [training]",
+            "properties": {"eta": _eta, "steps": _steps},
+        },
+    },
+}
+
 #: The schema (JSON Schema 2020-12) every spec is checked against.
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "urn:backprop-ref:spec",
     "title": "A worked example of backpropagation, as an article prints it",
-    "description": "Read by backprop_ref.worked.spec: a network, its data and training settings, the "
-    "article's names for quantities, and every number the article prints with the verdict expected "
-    "for it. Per-layer lists (network.W, network.b, network.activations) hold layers 1..L in order; "
-    "network.sizes holds layers 0..L. Written by backprop_ref.worked.schema; do not edit.",
+    "description": "Read by backprop_ref.worked.spec: a network, its data and training settings, "
+    "variant runs, the article's names for quantities, and every number the article prints with the "
+    "verdict expected for it. Per-layer lists (network.W, network.b, network.activations) hold "
+    "layers 1..L in order; network.sizes holds layers 0..L. Written by backprop_ref.worked.schema; "
+    "do not edit.",
     "type": "object",
     "additionalProperties": False,
     "required": ["title", "source", "network", "data", "printed"],
@@ -94,16 +128,14 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["eta", "steps"],
-            "properties": {
-                "eta": {"type": "number", "exclusiveMinimum": 0},
-                "steps": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_STEPS,
-                    "description": f"a whole number of steps from 1 to {MAX_STEPS:,} (a worked example "
-                    "prints a few; a longer run belongs in a script, with backprop_ref.train)",
-                },
-            },
+            "properties": {"eta": _eta, "steps": _steps},
+        },
+        "runs": {
+            "type": "object",
+            "description": 'a table of variant runs by name (any name but "main", the spec\'s own run), '
+            "each changing some conventions or training settings; a printed number says which it "
+            "follows with its key run",
+            "additionalProperties": _run,
         },
         "names": {
             "type": "object",
@@ -121,7 +153,8 @@ SCHEMA: dict[str, Any] = {
                     "name": {
                         "type": "string",
                         "minLength": 1,
-                        "description": 'a key of [names] or a quantity address such as "z[2][0]"',
+                        "description": 'a key of [names] or a quantity address such as "z[2][0]", '
+                        '"cost_term[0]" or "a[2][0]@100"',
                     },
                     "value": {
                         "type": "string",
@@ -133,6 +166,12 @@ SCHEMA: dict[str, Any] = {
                     "where": {"type": "string", "minLength": 1},
                     "expected": {"enum": list(VERDICTS)},
                     "note": {"type": "string", "minLength": 1},
+                    "run": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": 'the run the number follows: "main" (the default, the spec\'s own) '
+                        "or a key of [runs]",
+                    },
                 },
             },
         },

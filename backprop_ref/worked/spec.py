@@ -2,9 +2,10 @@
 
 A spec states what an article states: the network (``[network]``: sizes, activations, cost,
 W, b, ``[network.conventions]``), its data (``[data]``: x, y), the training (``[training]``: eta,
-steps), the article's own names for quantities (``[names]``: name = address, addresses as in
+steps), variant runs (``[runs.NAME]``: conventions and training that differ from the spec's own run,
+``"main"``), the article's own names for quantities (``[names]``: name = address, addresses as in
 :mod:`backprop_ref.worked.trace`) and every number it prints (``[[printed]]``: name, value, where,
-expected, note).  ``worked/schema.py`` (JSON Schema 2020-12, written out as
+expected, note, and the run it follows).  ``worked/schema.py`` (JSON Schema 2020-12, written out as
 ``specs/spec.schema.json``) defines the format.
 
 Notation: per-layer lists use math layer numbers, in the file and in messages -- ``sizes[l]`` is
@@ -21,11 +22,12 @@ checks structure, types and names.  Left out: reading anything but TOML.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -51,9 +53,13 @@ MAX_BYTES = 1 << 20
 _LAYERED = ("W", "b", "activations")  # network lists whose entry i is layer i + 1
 
 
+#: The name of a spec's own run, under the conventions and training it states.
+MAIN = "main"
+
+
 @dataclass(frozen=True)
 class Printed:
-    """One number an article prints: its ``name``, the quantity it is, and the printed digits."""
+    """One number an article prints: its ``name``, the quantity it is, the printed digits and its ``run``."""
 
     name: str
     address: Address
@@ -61,6 +67,7 @@ class Printed:
     where: str
     expected: str
     note: str
+    run: str = MAIN
 
     @property
     def number(self) -> float:
@@ -69,12 +76,22 @@ class Printed:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A run of the spec other than its own: other conventions, learning rate or number of steps."""
+
+    conventions: Conventions
+    eta: float | None
+    steps: int
+
+
+@dataclass(frozen=True)
 class Spec:
     """A checked worked example: network, data, training, the article's names and printed numbers.
 
     ``x`` is ``(n_0, m)`` and ``y`` is ``(n_L, m)``; ``names`` maps the article's names to
     addresses.  ``eta`` is None for a spec with no ``[training]``: only the first forward and
-    backward pass is then judged (``steps`` is 1).
+    backward pass is then judged (``steps`` is 1).  ``runs`` holds the variant runs of ``[runs]``
+    by name; :meth:`under` gives the spec as one of them states it.
     """
 
     title: str
@@ -86,6 +103,25 @@ class Spec:
     steps: int
     names: Mapping[str, Address]
     printed: tuple[Printed, ...]
+    runs: Mapping[str, Variant] = dataclasses.field(default_factory=dict)
+
+    def under(self, run: str) -> Spec:
+        """The spec as run ``run`` states it (:data:`MAIN`, the spec's own, or a key of ``runs``).
+
+        Examples
+        --------
+        >>> load("afteracademy").under("main").network.conventions.hidden_delta_weights
+        'before'
+        """
+        if run == MAIN:
+            return self
+        if run not in self.runs:
+            raise InputError("run", one_of([MAIN, *self.runs]), run)
+        v = self.runs[run]
+        network = Network(
+            self.network.W, self.network.b, self.network.activations, self.network.cost, v.conventions
+        )
+        return replace(self, network=network, eta=v.eta, steps=v.steps, runs={})
 
     def run(
         self,
@@ -97,6 +133,7 @@ class Spec:
         """The example's run (:func:`backprop_ref.worked.trace.run`), with ``overrides`` put in.
 
         ``steps`` cuts the run short (the quantities of the first step do not depend on later ones).
+        The parameters after every step the spec's addresses name (``...@k``) are kept.
 
         Examples
         --------
@@ -105,8 +142,21 @@ class Spec:
         """
         with _under("training"):  # a diverging run is the spec's training.eta at fault
             return trace.run(
-                self.network, self.x, self.y, self.run_eta, steps or self.steps, overrides, progress=progress
+                self.network,
+                self.x,
+                self.y,
+                self.run_eta,
+                steps or self.steps,
+                overrides,
+                progress=progress,
+                keep=self.kept_steps,
             )
+
+    @property
+    def kept_steps(self) -> frozenset[int]:
+        """The steps k whose quantities the spec's names or printed numbers ask for (``...@k``)."""
+        addresses = [*self.names.values(), *(p.address for p in self.printed)]
+        return frozenset(a.step for a in addresses if a.step)
 
     @property
     def run_eta(self) -> float:
@@ -384,42 +434,79 @@ def build(doc: Mapping[str, Any]) -> Spec:
         x = network.inputs(doc["data"]["x"])
         y = network.targets(doc["data"]["y"], x.shape[1])
     m = x.shape[1]
+    training = doc.get("training")
+    eta = None if training is None else number(training["eta"], "training.eta", minimum=0.0, inclusive=False)
+    steps = 1 if training is None else int(training["steps"])
+    _needs_training(network.conventions, eta, "training")
+    runs = {
+        name: _variant(name, table, network.conventions, eta, steps)
+        for name, table in doc.get("runs", {}).items()
+    }
+    longest = max([steps, *(v.steps for v in runs.values())])
     names = {
-        name: trace.parse(text, network, m, f"names.{name}") for name, text in doc.get("names", {}).items()
+        name: trace.parse(text, network, m, f"names.{name}", longest)
+        for name, text in doc.get("names", {}).items()
     }
     printed: list[Printed] = []
     for i, entry in enumerate(doc["printed"]):
-        address = _address(entry["name"], names, network, m, f"printed[{i}].name")
-        earlier = [j for j, p in enumerate(printed) if p.address == address]
+        run = entry.get("run", MAIN)
+        if run != MAIN and run not in runs:
+            raise InputError(f"printed[{i}].run", one_of([MAIN, *runs]), run)
+        run_eta, run_steps = (eta, steps) if run == MAIN else (runs[run].eta, runs[run].steps)
+        where = f"printed[{i}].name"
+        address = _address(entry["name"], names, network, m, where, run_steps)
+        if address.step > run_steps:
+            expected = f"a quantity of run {run!r}, which takes {run_steps} step(s)"
+            raise InputError(where, expected, entry["name"], shown=f"{entry['name']!r} ({address})")
+        if run_eta is None and trace.after_the_run(address):
+            expected = "a quantity of the first forward and backward pass (there is no [training])"
+            raise InputError(where, expected, entry["name"])
+        earlier = [j for j, p in enumerate(printed) if (p.address, p.run) == (address, run)]
         if earlier:
             expected = f"a quantity not printed before (printed[{earlier[0]}] is {address})"
-            raise InputError(f"printed[{i}].name", expected, entry["name"])
+            raise InputError(where, expected, entry["name"])
         printed.append(
-            Printed(entry["name"], address, entry["value"], entry["where"], entry["expected"], entry["note"])
+            Printed(
+                entry["name"], address, entry["value"], entry["where"], entry["expected"], entry["note"], run
+            )
         )
-    training = doc.get("training")
-    if training is None:
-        if network.conventions.hidden_delta_weights == "after":
-            expected = 'a [training] table: under hidden_delta_weights = "after" δ depends on eta'
-            raise InputError("training", expected, None, shown="none")
-        late = next((p for p in printed if p.address.kind in trace.AFTER_THE_RUN), None)
-        if late is not None:
-            i = printed.index(late)
-            expected = "a quantity of the first forward and backward pass (there is no [training])"
-            raise InputError(f"printed[{i}].name", expected, late.name)
     return Spec(
         title=doc["title"],
         source=doc["source"],
         network=network,
         x=x,
         y=y,
-        eta=None
-        if training is None
-        else number(training["eta"], "training.eta", minimum=0.0, inclusive=False),
-        steps=1 if training is None else int(training["steps"]),
+        eta=eta,
+        steps=steps,
         names=names,
         printed=tuple(printed),
+        runs=runs,
     )
+
+
+def _needs_training(conventions: Conventions, eta: float | None, where: str) -> None:
+    """Refuse a run with no learning rate whose first pass depends on one (the layer-by-layer update)."""
+    if eta is None and conventions.hidden_delta_weights == "after":
+        expected = 'a [training] table: under hidden_delta_weights = "after" δ depends on eta'
+        raise InputError(where, expected, None, shown="none")
+
+
+def _variant(
+    name: str, table: Mapping[str, Any], conventions: Conventions, eta: float | None, steps: int
+) -> Variant:
+    """Run ``name`` of ``[runs]``: the spec's conventions and training with ``table``'s put over them."""
+    if name == MAIN:
+        raise InputError("runs.main", f"a name other than {MAIN!r} (the spec's own run)", name)
+    with _under(f"runs.{name}.conventions"):
+        conventions = replace(conventions, **table.get("conventions", {}))
+    training = table.get("training", {})
+    if "eta" in training:
+        eta = number(training["eta"], f"runs.{name}.training.eta", minimum=0.0, inclusive=False)
+    elif eta is None and training:
+        expected = "a value for this key (the spec has no [training] to take it from)"
+        raise InputError(f"runs.{name}.training.eta", expected, None, shown="none")
+    _needs_training(conventions, eta, f"runs.{name}.training")
+    return Variant(conventions, eta, int(training.get("steps", steps)))
 
 
 def _network(doc: Mapping[str, Any]) -> Network:
@@ -468,10 +555,12 @@ def _every(check: Callable[[int, Any], Array], entries: Sequence[Any]) -> list[A
     return out
 
 
-def _address(name: str, names: Mapping[str, Address], net: Network, examples: int, where: str) -> Address:
+def _address(
+    name: str, names: Mapping[str, Address], net: Network, examples: int, where: str, steps: int
+) -> Address:
     """The address a printed number's ``name`` stands for: a key of ``[names]`` or an address."""
     if name in names:
         return names[name]
-    if "[" in name or name in trace.SCALARS:
-        return trace.parse(name, net, examples, where)
+    if "[" in name or name.split("@")[0] in trace.SCALARS:
+        return trace.parse(name, net, examples, where, steps)
     raise InputError(where, "a key of [names] or a quantity address such as 'z[2][0]'", name)

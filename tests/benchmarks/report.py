@@ -226,14 +226,30 @@ def explaining(t: Table, e: dict[str, Any]) -> None:
         )
 
 
+def long_run(t: Table, lr: dict[str, Any]) -> None:
+    t.row("6 LONG RUN python -m backprop_ref check", "CPU (wall)")
+    c = lr["check"]
+    t.check(
+        f"  AfterAcademy, {lr['steps']:,} steps",
+        times(c),
+        sec(c["wall"]["iqr"]),
+        c["cpu"]["median"],
+        c["wall"]["median"],
+        2.0,
+        "≤ 2 s",
+    )
+
+
 def build(report: dict[str, Any]) -> Table:
-    """The table of a whole report."""
+    """The table of a whole report (reports from before an item existed leave it out)."""
     t = Table()
     numerics(t, report["numerics"])
     symbolic(t, report["symbolic"])
     cold_start(t, report["cold_start"])
     if "explaining" in report:
         explaining(t, report["explaining"])
+    if "long_run" in report:
+        long_run(t, report["long_run"])
     if "loop" in report:
         loop(t, report["loop"])
     return t

@@ -8,6 +8,7 @@ which runs nox again as a child.  The items, each a module here, in the order th
 3. ``symbolic`` -- deriving, proving and generating the rules, per layer and whole-network;
 4. ``loop`` -- ``nox -s tests`` and ``nox -s site``, cold and reused (slow: last);
 5. ``explaining`` -- ``explain`` and ``diagnose`` on the AfterAcademy example (run before the loop).
+6. ``longrun`` -- ``check`` of a 10,000-step spec in a new process (run before the loop).
 
 ``report.py`` turns the JSON into the table.  Re-render a saved report with ``--table-only``.
 """
@@ -24,6 +25,7 @@ from typing import Any
 import coldstart
 import explaining
 import harness
+import longrun
 import loop
 import numerics
 import report
@@ -45,6 +47,7 @@ def measure(nox: list[str]) -> dict[str, Any]:
         "cold_start": coldstart.run,
         "symbolic": symbolic.run,
         "explaining": explaining.run,
+        "long_run": longrun.run,
     }
     for name, item in items.items():
         print(f"bench: {name} ...", flush=True)
