@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from backprop_ref import Network, kernels, step, train
+from backprop_ref import InputError, Network, kernels, step, train
 from backprop_ref.worked.spec import Spec, build
 from backprop_ref.worked.trace import (
     BIASES,
@@ -240,3 +240,11 @@ def test_every_kind_of_address_is_checked_here() -> None:
     read |= {"W_new", "b_new", "cost", "cost_after"}
     assert read == {*PER_EXAMPLE, *PARTS, *MATRICES, *BIASES, *SCALARS}
     assert set(STEPPED) <= {"W", "b", "z", "a", "fprime", "cost_term", "cost"}  # each read with @k above
+
+
+def test_a_softmax_layer_has_no_fprime_address() -> None:
+    """Softmax's derivative is a Jacobian, not an f′ per unit: naming one is a clear error."""
+    net = Network(W=[[[0.1, 0.2], [0.3, 0.4]]], b=[[0.0, 0.0]], activations=["softmax"],
+                  cost="categorical_cross_entropy")  # fmt: skip
+    with pytest.raises(InputError, match=r"names\.f: expected a layer with an elementwise f′ \(layer 1 is "):
+        parse("fprime[1][0]", net, 1, "names.f")

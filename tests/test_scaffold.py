@@ -51,12 +51,16 @@ def test_with_values_records_every_computed_quantity_and_check_reproduces_each(
     path.write_text(new(capsys, "--sizes", "2,2,2", "--with-values"), encoding="utf-8")
     spec = load(str(path))
     kinds = {p.address.kind for p in spec.printed}
-    assert kinds == {"z", "a", "dC_da", "delta", "dW", "db", "W_new", "b_new", "cost", "cost_after"}
-    # 2 z + 2 a per layer, 4 dC_da, 4 delta, 8 dW, 4 db, 8 W_new, 4 b_new, cost, cost_after
-    assert len(spec.printed) == 8 + 4 + 4 + 8 + 4 + 8 + 4 + 2
+    assert kinds == {
+        *("z", "a", "fprime", "cost_term", "dC_da", "dC_da_from", "delta"),
+        *("dW", "db", "W_new", "b_new", "cost", "cost_after"),
+    }
+    # per layer 2 z, 2 a, 2 f′; 2 cost terms; ∂C/∂a of layers 2, 1 and 0 (the input): 6; its 2·2
+    # terms in layers 1 and 0: 8; 4 δ, 8 dW, 4 db, 8 W_new, 4 b_new; cost and cost_after
+    assert len(spec.printed) == 12 + 2 + 6 + 8 + 4 + 8 + 4 + 8 + 4 + 2
     status, out = check(path, capsys)
     assert status == 0, out
-    assert out.endswith("42 printed numbers: 42 reproduced; every verdict as the spec records.\n")
+    assert out.endswith("58 printed numbers: 58 reproduced; every verdict as the spec records.\n")
 
 
 def test_given_values_are_written_as_given_and_the_rest_drawn(capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,7 +74,7 @@ def printed(spec: Spec) -> list[Given]:
     --------
     >>> from backprop_ref.worked.spec import load
     >>> printed(load("afteracademy"))[4]
-    Given(label='net(o1)', address=Address(kind='z', layer=2, index=(0, 0)), digits='0.794609')
+    Given(label='net(o1)', address=Address(kind='z', layer=2, index=(0, 0), step=0), digits='0.794609')
     """
     return [Given(p.name, p.address, p.value) for p in spec.printed]
 

@@ -139,8 +139,8 @@ def recorded(spec: Spec, every: bool) -> Iterator[tuple[str, float]]:
     for kind, layer, array in run.arrays():
         if kind in ("W", "b") or (kind, layer) == ("a", 0):
             continue  # given, not computed
-        for j, k in np.ndindex(array.shape):
-            yield str(trace.Address(kind, layer, (j, k))), float(array[j, k])
+        for index in np.ndindex(array.shape):
+            yield str(trace.Address(kind, layer, index)), float(array[index])
         if (kind, layer) == ("a", L):
             yield "cost", run.costs[0]
     yield "cost_after", run.costs[-1]

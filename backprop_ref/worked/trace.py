@@ -188,6 +188,9 @@ def parse(text: str, net: Network, examples: int, field: str, steps: int = 1) ->
         written = f"{kind}[j]" if kind in LAYERLESS else f"{kind}[l][j]"
         raise InputError(field, f"an address written {written}", text)
     layer = L if kind in LAYERLESS else int(found["layer"])
+    if kind == "fprime" and 1 <= layer <= L and net.activations[layer - 1] in kernels.OUTPUT_ONLY:
+        expected = f"a layer with an elementwise f′ (layer {layer} is {net.activations[layer - 1]}, whose "
+        raise InputError(field, expected + "derivative is a Jacobian: name its δ or ∂C/∂a instead)", text)
     size = shape(net, examples, kind, layer)
     if size is None:
         first, last = _layers(kind, L)
@@ -256,11 +259,13 @@ def forward_extras(
 
     Both come from the generated kernels (:func:`backprop_ref.kernels.activation` gives f′ as a
     function of z alone; :func:`backprop_ref.kernels.cost` the per-unit term); layer L's
-    ``cost_term`` is yielded after its f′.
+    ``cost_term`` is yielded after its f′.  An output-only activation (softmax) has no f′ of its
+    own (its derivative is a Jacobian, applied in δᴸ): there is no ``fprime`` for its layer.
     """
     L = len(z)
     for l in range(1, L + 1):
-        yield "fprime", l, kernels.activation(net.activations[l - 1]).fprime(z[l - 1])
+        if net.activations[l - 1] not in kernels.OUTPUT_ONLY:
+            yield "fprime", l, kernels.activation(net.activations[l - 1]).fprime(z[l - 1])
     term = kernels.cost(net.cost, net.activations[-1], net.sizes[-1]).term
     yield "cost_term", L, term(z[-1], a[-1], y)
 
@@ -301,12 +306,13 @@ class Run:
         for l in range(1, L + 1):
             yield "W", l, before.W[l - 1]
             yield "b", l, before.b[l - 1]
-        extras = forward_extras(before, fw.z, fw.a, self.data.y)
+        extras = {(kind, l): value for kind, l, value in forward_extras(before, fw.z, fw.a, self.data.y)}
         for l in range(1, L + 1):
             yield "z", l, fw.z[l - 1]
             yield "a", l, fw.a[l]
-            yield next(extras)
-        yield next(extras)
+            if ("fprime", l) in extras:  # not for softmax, which has none
+                yield "fprime", l, extras["fprime", l]
+        yield "cost_term", L, extras["cost_term", L]
         for l in range(L, -1, -1):
             if l < L:  # the terms of ∂C/∂aˡ, one per unit i of layer l+1: W^(l+1)ᵢⱼ·δ^(l+1)ᵢ
                 parts = W_bp2[l].T[:, :, None] * back.delta[l][None, :, :]

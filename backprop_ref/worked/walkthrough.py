@@ -160,8 +160,8 @@ class Line:
     """One quantity: its section, the article's names, Nielsen's symbol, formula and value.
 
     ``formula`` is None for a given value (and for new parameters after more than one step).
-    ``address`` is the quantity's address in the trace, None for what has none (y, η, f′(z), a
-    cost term); ``example`` is the 1-based example, or None when the data hold one example only.
+    ``address`` is the quantity's address in the trace, None for what has none (y, η);
+    ``example`` is the 1-based example, or None when the data hold one example only.
     """
 
     section: str
@@ -309,7 +309,9 @@ def _cost(q: _Quantities) -> Iterator[Line]:
             md, tex = q.example(e)
             term = Symbol(f"C{_sub(j + 1)}{md}", f"C_{{{j + 1}}}{tex}", float(terms[j, e]))
             formula = Call("C", "C", (q.symbol("a", L, j, e), q.target(j, e)), term.value)
-            yield Line("Cost", (), term, formula, term.value, example=e + 1 if m > 1 else None)
+            at = Address("cost_term", L, (j, e))
+            example = e + 1 if m > 1 else None
+            yield Line("Cost", tuple(spec.labels(at)), term, formula, term.value, at, example)
             parts.append(term)
     total: Node = parts[0] if len(parts) == 1 else Sum(tuple(parts), (1,) * len(parts))
     if net.conventions.reduction == "mean" and m > 1:
@@ -359,7 +361,9 @@ def _errors(q: _Quantities) -> Iterator[Line]:
                 md, tex = f"{fmd}′({nielsen('z', l, j)[0]})", f"{ftex}'({nielsen('z', l, j)[1]})"
                 example = e + 1 if m > 1 else None
                 at = Call(f"{fmd}′", f"{ftex}'", (z,), slope.value)
-                yield Line(section, (), Symbol(md, tex, slope.value), at, slope.value, example=example)
+                fprime_at = Address("fprime", l, (j, e))
+                names = tuple(q.spec.labels(fprime_at))
+                yield Line(section, names, Symbol(md, tex, slope.value), at, slope.value, fprime_at, example)
                 product = Product((q.symbol("dC_da", l, j, e), slope))
                 # BP1 with a Jacobian that is not diagonal has no such product: δ is shown alone.
                 shown = product if _close(evaluate(product), float(q.arrays["delta", l][j, e])) else None
