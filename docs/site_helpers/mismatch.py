@@ -34,9 +34,13 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> s
     return "\n".join(lines)
 
 
-def catalogue_rows() -> list[list[str]]:
-    """One row per catalogue entry: name, kind, what it does, the math line it changes, where it shows."""
-    return [[f"`{d.name}`", d.kind, d.description, d.math, d.shows_with] for d in CATALOGUE]
+def catalogue_rows(kind: str) -> list[list[str]]:
+    """One row per catalogue entry of ``kind``: name, what it does (and where it shows), the math line."""
+    return [
+        [f"`{d.name}`", f"{d.description} (shows with {d.shows_with})", d.math]
+        for d in CATALOGUE
+        if d.kind == kind
+    ]
 
 
 def network(fam: Family) -> Network:
