@@ -66,9 +66,25 @@ def test_diagnose_names_the_flipped_sign_and_agrees_with_the_correct_code(
     assert [[d["id"] for d in ds] for ds in doc["matches"]] == [["update_sign_flipped"]]
 
 
+def test_diagnose_takes_the_family_from_flags_as_from_a_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # AfterAcademy's family by flags: 2-2-2 sigmoid, ½Σ, a sum over examples, one bias per layer
+    flags = ["--sizes", "2,2,2", "--activations", "sigmoid", "--reduction", "sum", "--bias", "shared"]
+    assert main(["diagnose", gradient_file(tmp_path, 1), *flags]) == 0
+    assert "agrees with the oracle" in capsys.readouterr().out
+    assert main(["diagnose", gradient_file(tmp_path, -1), *flags, "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [[d["id"] for d in ds] for ds in doc["matches"]] == [["update_sign_flipped"]]
+    assert main(["diagnose", gradient_file(tmp_path, 1), *flags[:4]]) == 2  # per-unit biases: its db is 1 x 1
+
+
 @pytest.mark.parametrize(
     "args",
     [
+        ("diagnose", "x.py:grad", "--spec", "afteracademy", "--sizes", "2,2,2"),
+        ("diagnose", "x.py:grad", "--sizes", "2,2,2"),
+        ("diagnose", "x.py:grad", "--sizes", "2,2,2", "--activations", "sigmoid", "--reduction", "avg"),
         ("explain", "afteracademy", "--max-departures", "-1"),
         ("explain", "afteracademy", "--max-departures", "9"),
         ("explain", "afteracademy", "--mine", "no-such-file.toml"),

@@ -42,6 +42,7 @@ from typing import Any, NoReturn, TextIO, cast
 import numpy as np
 
 from backprop_ref import kernels
+from backprop_ref.conventions import Conventions
 from backprop_ref.errors import InputError
 from backprop_ref.gradcheck import Report, check_gradients
 from backprop_ref.worked import departures, gradfile, scaffold, walkthrough
@@ -49,7 +50,7 @@ from backprop_ref.worked.audit import Finding, audit
 from backprop_ref.worked.diagnose import Diagnosis, diagnose, load_function
 from backprop_ref.worked.explain import Report as Explained
 from backprop_ref.worked.explain import explain, printed, read_mine
-from backprop_ref.worked.spec import MAIN, Spec, load, shipped
+from backprop_ref.worked.spec import MAIN, Spec, build, load, parse_toml, shipped
 from backprop_ref.worked.trace import AFTER_THE_RUN, Address, Progress
 from backprop_ref.worked.verdicts import tally
 
@@ -417,9 +418,57 @@ def _departure_commands(commands: Any) -> None:
         epilog="exit status: 0 when it agrees with the oracle, 1 when it does not, 2 for unusable input",
     )
     sub.add_argument("target", metavar="FILE.py:FUNC", help="FUNC(W, b, x, y) -> (dW, db) in FILE.py")
-    sub.add_argument("--spec", required=True, help="the spec whose network family FUNC implements")
+    sub.add_argument("--spec", help="the spec whose network family FUNC implements (or describe it below)")
+    family = sub.add_argument_group("or the family described by flags, instead of --spec")
+    family.add_argument("--sizes", help="units per layer, input first, such as 3,4,3")
+    family.add_argument("--activations", help="one activation for every layer, or one per layer (commas)")
+    family.add_argument(
+        "--cost", default=kernels.DEFAULT_COST, help=f"the cost (default {kernels.DEFAULT_COST})"
+    )
+    defaults = Conventions()
+    family.add_argument(
+        "--reduction", default=defaults.reduction, help=f"mean or sum (default {defaults.reduction})"
+    )
+    family.add_argument(
+        "--lmbda", type=float, default=defaults.lmbda, help=f"L2 strength λ (default {defaults.lmbda:g})"
+    )
+    family.add_argument("--bias", default=defaults.bias, help=f"per_unit or shared (default {defaults.bias})")
+    family.add_argument(
+        "--eta", type=float, default=0.5, help="the learning rate of the update (default 0.5)"
+    )
     sub.add_argument("--seed", type=int, default=0, help="seed of the random networks and data (default 0)")
     sub.add_argument("--json", action="store_true", help="print JSON instead of a report")
+
+
+def _family(args: argparse.Namespace) -> Spec:
+    """The spec ``diagnose`` reads its network family from: ``--spec``, or one built from the flags."""
+    if (args.spec is None) == (args.sizes is None):
+        shown = "both" if args.spec is not None else "neither"
+        raise InputError(
+            "--spec, --sizes", "exactly one of them (a spec, or the family by flags)", None, shown=shown
+        )
+    if args.spec is not None:
+        return load(args.spec)
+    if args.activations is None:
+        raise InputError("--activations", "activation names with --sizes, such as tanh,sigmoid", None)
+    text = scaffold.scaffold(
+        scaffold.sizes_of(args.sizes),
+        [name.strip() for name in args.activations.split(",")],
+        args.cost,
+        seed=args.seed,
+        eta=args.eta,
+        title=f"--sizes {args.sizes} --activations {args.activations} --cost {args.cost}",
+    )
+    doc = parse_toml(text)
+    doc["network"]["conventions"].update(reduction=args.reduction, lmbda=args.lmbda, bias=args.bias)
+    if args.bias == "shared":  # one bias per layer, as the shared convention holds it
+        doc["network"]["b"] = [[row[0]] for row in doc["network"]["b"]]
+    try:
+        return build(doc)
+    except InputError as err:  # a convention given by flag: name the flag
+        if not err.field.startswith("network.conventions."):
+            raise
+        raise InputError("--" + err.field.rsplit(".", 1)[-1], err.expected, err.given) from None
 
 
 def _explained(spec: Spec, report: Explained) -> dict[str, Any]:
@@ -617,7 +666,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _specs()
         if args.command == "new":
             return _new(args)
-        spec = load(args.spec)
+        spec = _family(args) if args.command == "diagnose" else load(args.spec)
         if args.command == "explain":
             return _explain(spec, args.mine, args.max_departures, args.json)
         if args.command == "diagnose":
