@@ -136,3 +136,15 @@ def test_layer_proof_fails_when_the_weight_gradient_is_wrong(monkeypatch: pytest
     proof = proofs.prove_layer_rules(2, 2)
     assert not proof.holds
     assert sorted(proof.failures) == sorted(f"W1_{j}_{k}" for j in range(2) for k in range(2))
+
+
+@pytest.mark.parametrize(
+    ("cost", "wrong", "of_delta"),
+    [
+        ("half_sse", rules.a - rules.y, True),  # δ = a − y without softmax's Jacobian
+        ("categorical_cross_entropy", (rules.a - rules.y) * rules.a, True),  # an extra factor a
+        ("categorical_cross_entropy", rules.y * (rules.UnitMax(rules.z) - rules.z), False),  # log Σ dropped
+    ],
+)
+def test_a_wrong_softmax_rule_is_not_proven(cost: str, wrong: object, of_delta: bool) -> None:
+    assert not proofs._softmax_proof(cost, wrong, "wrong", of_delta).holds

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -180,28 +181,62 @@ def prove_output_delta(cost: str, activation: str, *, stable: bool = False) -> P
     )
 
 
-def _over_units(expr: sp.Expr, k: int, K: int, shift: sp.Symbol) -> sp.Expr:
-    """Unit k's value of a rule for K output units: z, a, y become z_k, a_k, y_k, a the softmax of
-    z_1..z_K, ``UnitSum(e)`` the sum of e over the units and ``UnitMax(z)`` the symbol ``shift``
-    (softmax and log-sum-exp are the same for every shift, so a proof for a free shift covers the max)."""
-    zs = sp.symbols(f"z_1:{K + 1}", real=True)
-    ys = sp.symbols(f"y_1:{K + 1}", real=True)
-    softmax = [sp.exp(z_) / sp.Add(*(sp.exp(u) for u in zs)) for z_ in zs]
+#: Softmax proofs are written in u_j = e^(z_j) > 0 (z_j = log u_j, ∂/∂z_j = u_j ∂/∂u_j): every rule is
+#: then a rational function of the u's, which SymPy cancels quickly.  The shift s = log t, t > 0,
+#: ranges over every real number as t ranges over the positive ones.
+_SHIFT = sp.log(sp.Symbol("t", positive=True))
+
+
+def _units(K: int) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
+    """The symbols u_1..u_K (u_j = e^(z_j)) and y_1..y_K of an output layer of K units."""
+    return sp.symbols(f"u_1:{K + 1}", positive=True), sp.symbols(f"y_1:{K + 1}", real=True)
+
+
+def _over_units(expr: sp.Expr, k: int, K: int) -> sp.Expr:
+    """Unit k's value of a rule for K output units, in u_j = e^(z_j): z, a, y become log u_k, the
+    softmax u_k/Σu and y_k, ``UnitSum(e)`` the sum of e over the units and ``UnitMax(z)`` the shift
+    log t (softmax and log-sum-exp are the same for every shift, so a proof for a free shift covers
+    the max)."""
+    us, ys = _units(K)
+    total = sp.Add(*us)
 
     def unit(e: sp.Expr, j: int) -> sp.Expr:
-        e = e.replace(UnitMax, lambda _: shift)
+        e = e.replace(UnitMax, lambda _: _SHIFT)
         e = e.replace(UnitSum, lambda inner: sp.Add(*(unit(inner, i) for i in range(K))))
-        return e.subs({z: zs[j], a: softmax[j], y: ys[j]}, simultaneous=True)
+        return e.subs({z: sp.log(us[j]), a: us[j] / total, y: ys[j]}, simultaneous=True)
 
     return unit(expr, k)
 
 
 def _softmax_vanishes(expr: sp.Expr) -> bool:
-    """True when SymPy simplifies a difference of softmax expressions to zero."""
-    expr = sp.expand_log(expr, force=True)
-    if sp.cancel(sp.powsimp(sp.expand(expr))) == 0:  # a rational function of exponentials: fast
+    """True when SymPy simplifies a difference of softmax expressions (in the u's) to zero."""
+    expr = sp.expand_log(sp.powsimp(sp.expand(expr, power_exp=True)), force=True)
+    numerator, _ = sp.fraction(sp.together(expr))  # the denominator, a product of sums of u's, is > 0
+    if sp.expand(numerator) == 0:  # a rational function of the u's: fast
         return True
     return bool(sp.simplify(expr) == 0)
+
+
+@cache
+def _softmax_holds(cost: str, closed: sp.Expr, of_delta: bool) -> bool:
+    """Whether ``closed`` is cost's softmax form (``of_delta`` False) or its δᴸ, for K = 2, 3, 4.
+
+    Cached: for softmax the form articles write and the one the code evaluates are one expression.
+    """
+    c = COSTS[cost]
+    holds = True
+    for K in SOFTMAX_UNITS:
+        us, ys = _units(K)
+        given = {ys[-1]: 1 - sp.Add(*ys[:-1])} if c.distribution_targets else {}
+        total = sp.Add(*(_over_units(c.definition, k, K) for k in range(K))).subs(given)
+        if not of_delta:
+            evaluated = sp.Add(*(_over_units(closed, k, K) for k in range(K))).subs(given)
+            holds &= _softmax_vanishes(total - evaluated)
+            continue
+        for k in range(K):  # ∂C/∂z_k = u_k ∂C/∂u_k
+            derived = us[k] * sp.diff(total, us[k])
+            holds &= _softmax_vanishes(derived - _over_units(closed, k, K).subs(given))
+    return holds
 
 
 def _softmax_proof(cost: str, closed: sp.Expr, label: str, of_delta: bool) -> Proof:
@@ -209,19 +244,7 @@ def _softmax_proof(cost: str, closed: sp.Expr, label: str, of_delta: bool) -> Pr
     (``of_delta`` False), or δᴸ_k = ``closed`` equals ``sympy.diff`` of the whole cost in z_k for every
     unit k.  A cost whose targets form a distribution is proven with y_K = 1 − (y_1 + … + y_{K−1})."""
     c = COSTS[cost]
-    shift = sp.Symbol("s", real=True)
-    holds = True
-    for K in SOFTMAX_UNITS:
-        ys = sp.symbols(f"y_1:{K + 1}", real=True)
-        zs = sp.symbols(f"z_1:{K + 1}", real=True)
-        given = {ys[-1]: 1 - sp.Add(*ys[:-1])} if c.distribution_targets else {}
-        total = sp.Add(*(_over_units(c.definition, k, K, shift) for k in range(K))).subs(given)
-        if not of_delta:
-            evaluated = sp.Add(*(_over_units(closed, k, K, shift) for k in range(K))).subs(given)
-            holds &= _softmax_vanishes(total - evaluated)
-            continue
-        for k in range(K):
-            holds &= _softmax_vanishes(sp.diff(total, zs[k]) - _over_units(closed, k, K, shift).subs(given))
+    holds = _softmax_holds(cost, closed, of_delta)
     units = ", ".join(map(str, SOFTMAX_UNITS))
     domain = f"K = {units} output units, all real z" + (
         ", targets summing to 1" if c.distribution_targets else ""
@@ -233,9 +256,8 @@ def _prove_output_only_stable(name: str) -> Proof:
     """An output-only activation (softmax) shifted by its largest z equals its definition, unit by
     unit, for K = 2, 3, 4 and any shift."""
     f = ACTIVATIONS[name]
-    shift = sp.Symbol("s", real=True)
     holds = all(
-        _softmax_vanishes(_over_units(f.stable, k, K, shift) - _over_units(f.definition, k, K, shift))
+        _softmax_vanishes(_over_units(f.stable, k, K) - _over_units(f.definition, k, K))
         for K in SOFTMAX_UNITS
         for k in range(K)
     )
