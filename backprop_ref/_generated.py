@@ -83,6 +83,19 @@ def sigmoid_prime(z: Any, out: Any = None) -> Any:
     return _into(out, t0)
 
 
+def sigmoid_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
+    """a = f(z) and f'(z) of sigmoid, computed together"""
+    if numpy.any(numpy.less(z, -708)):
+        return sigmoid(z, out=out), sigmoid_prime(z, out=out_prime)
+    t0 = numpy.negative(z, out=out_prime)
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.add(1, t0)
+    t2 = numpy.divide(1.0, t1, out=out)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t2), _into(out_prime, t0)
+
+
 def tanh(z: Any, out: Any = None) -> Any:
     """a = tanh(z)"""
     t0 = numpy.tanh(z, out=out)
@@ -101,6 +114,19 @@ def tanh_prime(z: Any, out: Any = None) -> Any:
     return _into(out, t1)
 
 
+def tanh_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
+    """a = f(z) and f'(z) of tanh, computed together"""
+    t0 = numpy.tanh(z, out=out)
+    t1 = numpy.absolute(z)
+    t1 = numpy.multiply(-2, t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.multiply(4, t1, out=out_prime)
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t0), _into(out_prime, t2)
+
+
 def relu(z: Any, out: Any = None) -> Any:
     """a = Max(0, z)"""
     t0 = numpy.maximum(0, z, out=out)
@@ -113,6 +139,13 @@ def relu_prime(z: Any, out: Any = None) -> Any:
     return _into(out, t0)
 
 
+def relu_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
+    """a = f(z) and f'(z) of relu, computed together"""
+    t0 = numpy.maximum(0, z, out=out)
+    t1 = numpy.heaviside(z, 0, out=out_prime)
+    return _into(out, t0), _into(out_prime, t1)
+
+
 def identity(z: Any, out: Any = None) -> Any:
     """a = z"""
     return _into(out, z)
@@ -121,6 +154,11 @@ def identity(z: Any, out: Any = None) -> Any:
 def identity_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1 for identity"""
     return _into(out, numpy.full_like(z, 1, dtype=float))
+
+
+def identity_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
+    """a = f(z) and f'(z) of identity, computed together"""
+    return identity(z, out=out), identity_prime(z, out=out_prime)
 
 
 def softplus(z: Any, out: Any = None) -> Any:
@@ -145,6 +183,20 @@ def softplus_prime(z: Any, out: Any = None) -> Any:
     return _into(out, t0)
 
 
+def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
+    """a = f(z) and f'(z) of softplus, computed together"""
+    t0 = numpy.maximum(0, z, out=out)
+    t1 = numpy.absolute(z, out=out_prime)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.log1p(t1)
+    t0 = numpy.add(t0, t2, out=_own(t0))
+    t3 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t2 = numpy.add(1, t1, out=_own(t2))
+    t1 = numpy.divide(t3, t2, out=_own(t1))
+    return _into(out, t0), _into(out_prime, t1)
+
+
 def leaky_relu(z: Any, out: Any = None) -> Any:
     """a = Piecewise((z, z > 0), (z/100, True))"""
     t0 = numpy.multiply(0.01, z, out=out)
@@ -158,6 +210,16 @@ def leaky_relu_prime(z: Any, out: Any = None) -> Any:
     t0 = numpy.multiply(0.99, t0, out=_own(t0))
     t0 = numpy.add(0.01, t0, out=_own(t0))
     return _into(out, t0)
+
+
+def leaky_relu_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
+    """a = f(z) and f'(z) of leaky_relu, computed together"""
+    t0 = numpy.multiply(0.01, z, out=out)
+    t0 = numpy.maximum(z, t0, out=_own(t0))
+    t1 = numpy.heaviside(z, 0, out=out_prime)
+    t1 = numpy.multiply(0.99, t1, out=_own(t1))
+    t1 = numpy.add(0.01, t1, out=_own(t1))
+    return _into(out, t0), _into(out_prime, t1)
 
 
 def softmax(z: Any, out: Any = None) -> Any:
@@ -186,37 +248,37 @@ def half_sse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 
 def delta_half_sse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(1 - a)*(a - y) for half_sse on sigmoid"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t1 = numpy.absolute(z)
     t1 = numpy.negative(t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
     t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_half_sse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (1 - a**2)*(a - y) for half_sse on tanh"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t0 = numpy.multiply(4, t0, out=_own(t0))
     t1 = numpy.absolute(z)
     t1 = numpy.multiply(-2, t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
     t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_half_sse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)*Heaviside(z, 0) for half_sse on relu"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t1 = numpy.heaviside(z, 0)
-    t2 = numpy.multiply(t0, t1, out=out)
-    return _into(out, t2)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -227,36 +289,36 @@ def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> 
 
 def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)/(1 + exp(-z)) for half_sse on softplus"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t1 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t2 = numpy.multiply(t0, t1, out=out)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
     t1 = numpy.absolute(z, out=_own(t1))
     t1 = numpy.negative(t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
     t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_half_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)*(99*Heaviside(z, 0)/100 + 1/100) for half_sse on leaky_relu"""
-    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.heaviside(z, 0, out=out)
     t0 = numpy.multiply(0.99, t0, out=_own(t0))
     t0 = numpy.add(0.01, t0, out=_own(t0))
     t1 = numpy.subtract(a, y)
-    t2 = numpy.multiply(t0, t1, out=out)
-    return _into(out, t2)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_half_sse_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(a - y - UnitSum(a*(a - y))) for half_sse on softmax"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t1 = numpy.subtract(a, y)
     t1 = numpy.multiply(a, t1, out=_own(t1))
     t2 = numpy.sum(t1, axis=-2, keepdims=True)
-    t3 = numpy.subtract(t0, t2, out=out)
-    t3 = numpy.multiply(a, t3, out=_own(t3))
-    return _into(out, t3)
+    t1 = numpy.subtract(t0, t2, out=_own(t1))
+    t0 = numpy.multiply(a, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def sse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -268,99 +330,99 @@ def sse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 
 def sse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = 2*a - 2*y for sse"""
-    t0 = numpy.multiply(2, a)
+    t0 = numpy.multiply(2, a, out=out)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1, out=out)
-    return _into(out, t2)
+    t0 = numpy.subtract(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(1 - a)*(2*a - 2*y) for sse on sigmoid"""
-    t0 = numpy.multiply(2, a)
+    t0 = numpy.multiply(2, a, out=out)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1)
-    t3 = numpy.absolute(z)
-    t3 = numpy.negative(t3, out=_own(t3))
-    t3 = numpy.exp(t3, out=_own(t3))
-    t4 = numpy.multiply(t2, t3, out=out)
-    t3 = numpy.add(1, t3, out=_own(t3))
-    t4 = numpy.divide(t4, t3, out=_own(t4))
-    t4 = numpy.divide(t4, t3, out=_own(t4))
-    return _into(out, t4)
+    t0 = numpy.subtract(t0, t1, out=_own(t0))
+    t2 = numpy.absolute(z)
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t0 = numpy.multiply(t0, t2, out=_own(t0))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t0 = numpy.divide(t0, t2, out=_own(t0))
+    t0 = numpy.divide(t0, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (1 - a**2)*(2*a - 2*y) for sse on tanh"""
-    t0 = numpy.multiply(2, a)
+    t0 = numpy.multiply(2, a, out=out)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1)
-    t2 = numpy.multiply(4, t2, out=_own(t2))
-    t3 = numpy.absolute(z)
-    t3 = numpy.multiply(-2, t3, out=_own(t3))
-    t3 = numpy.exp(t3, out=_own(t3))
-    t4 = numpy.multiply(t2, t3, out=out)
-    t3 = numpy.add(1, t3, out=_own(t3))
-    t4 = numpy.divide(t4, t3, out=_own(t4))
-    t4 = numpy.divide(t4, t3, out=_own(t4))
-    return _into(out, t4)
+    t0 = numpy.subtract(t0, t1, out=_own(t0))
+    t0 = numpy.multiply(4, t0, out=_own(t0))
+    t2 = numpy.absolute(z)
+    t2 = numpy.multiply(-2, t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t0 = numpy.multiply(t0, t2, out=_own(t0))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t0 = numpy.divide(t0, t2, out=_own(t0))
+    t0 = numpy.divide(t0, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (2*a - 2*y)*Heaviside(z, 0) for sse on relu"""
-    t0 = numpy.multiply(2, a)
+    t0 = numpy.multiply(2, a, out=out)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1)
-    t3 = numpy.heaviside(z, 0)
-    t4 = numpy.multiply(t2, t3, out=out)
-    return _into(out, t4)
+    t0 = numpy.subtract(t0, t1, out=_own(t0))
+    t2 = numpy.heaviside(z, 0)
+    t0 = numpy.multiply(t0, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*a - 2*y for sse on identity"""
-    t0 = numpy.multiply(2, a)
+    t0 = numpy.multiply(2, a, out=out)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1, out=out)
-    return _into(out, t2)
+    t0 = numpy.subtract(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (2*a - 2*y)/(1 + exp(-z)) for sse on softplus"""
-    t0 = numpy.multiply(2, a)
+    t0 = numpy.multiply(2, a, out=out)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1)
-    t3 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t4 = numpy.multiply(t2, t3, out=out)
-    t3 = numpy.absolute(z, out=_own(t3))
-    t3 = numpy.negative(t3, out=_own(t3))
-    t3 = numpy.exp(t3, out=_own(t3))
-    t3 = numpy.add(1, t3, out=_own(t3))
-    t4 = numpy.divide(t4, t3, out=_own(t4))
-    return _into(out, t4)
+    t0 = numpy.subtract(t0, t1, out=_own(t0))
+    t2 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t0 = numpy.multiply(t0, t2, out=_own(t0))
+    t2 = numpy.absolute(z, out=_own(t2))
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t2 = numpy.add(1, t2, out=_own(t2))
+    t0 = numpy.divide(t0, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (2*a - 2*y)*(99*Heaviside(z, 0)/100 + 1/100) for sse on leaky_relu"""
-    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.heaviside(z, 0, out=out)
     t0 = numpy.multiply(0.99, t0, out=_own(t0))
     t0 = numpy.add(0.01, t0, out=_own(t0))
     t1 = numpy.multiply(2, a)
     t2 = numpy.multiply(2, y)
-    t3 = numpy.subtract(t1, t2)
-    t4 = numpy.multiply(t0, t3, out=out)
-    return _into(out, t4)
+    t1 = numpy.subtract(t1, t2, out=_own(t1))
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_sse_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(2*a - 2*y - UnitSum(a*(2*a - 2*y))) for sse on softmax"""
     t0 = numpy.multiply(2, a)
     t1 = numpy.multiply(2, y)
-    t2 = numpy.subtract(t0, t1)
+    t2 = numpy.subtract(t0, t1, out=out)
     t2 = numpy.multiply(a, t2, out=_own(t2))
     t3 = numpy.sum(t2, axis=-2, keepdims=True)
-    t4 = numpy.subtract(t0, t3)
-    t5 = numpy.subtract(t4, t1, out=out)
-    t5 = numpy.multiply(a, t5, out=_own(t5))
-    return _into(out, t5)
+    t2 = numpy.subtract(t0, t3, out=_own(t2))
+    t0 = numpy.subtract(t2, t1, out=_own(t0))
+    t2 = numpy.multiply(a, t0, out=_own(t2))
+    return _into(out, t2)
 
 
 def mse(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -381,42 +443,42 @@ def mse_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 
 def delta_mse_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*a*(1 - a)*(a - y)/K for mse on sigmoid"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t0 = numpy.multiply(2, t0, out=_own(t0))
     t1 = numpy.absolute(z)
     t1 = numpy.negative(t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
-    t2 = numpy.divide(t2, K, out=_own(t2))
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, K, out=_own(t0))
     t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_mse_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(1 - a**2)*(a - y)/K for mse on tanh"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t0 = numpy.multiply(8, t0, out=_own(t0))
     t1 = numpy.absolute(z)
     t1 = numpy.multiply(-2, t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
-    t2 = numpy.divide(t2, K, out=_own(t2))
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, K, out=_own(t0))
     t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_mse_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)*Heaviside(z, 0)/K for mse on relu"""
     t0 = numpy.subtract(a, y)
     t0 = numpy.multiply(2, t0, out=_own(t0))
-    t1 = numpy.heaviside(z, 0)
-    t2 = numpy.multiply(t0, t1, out=out)
-    t2 = numpy.divide(t2, K, out=_own(t2))
-    return _into(out, t2)
+    t1 = numpy.heaviside(z, 0, out=out)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t1 = numpy.divide(t0, K, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_mse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -432,14 +494,14 @@ def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     t0 = numpy.subtract(a, y)
     t0 = numpy.multiply(2, t0, out=_own(t0))
     t1 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t2 = numpy.multiply(t0, t1, out=out)
-    t2 = numpy.divide(t2, K, out=_own(t2))
-    t1 = numpy.absolute(z, out=_own(t1))
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t1 = numpy.divide(t0, K, out=_own(t1))
+    t0 = numpy.absolute(z, out=_own(t0))
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_mse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -448,24 +510,24 @@ def delta_mse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any
     t0 = numpy.multiply(0.99, t0, out=_own(t0))
     t0 = numpy.add(0.01, t0, out=_own(t0))
     t0 = numpy.multiply(2, t0, out=_own(t0))
-    t1 = numpy.subtract(a, y)
-    t2 = numpy.multiply(t0, t1, out=out)
-    t2 = numpy.divide(t2, K, out=_own(t2))
-    return _into(out, t2)
+    t1 = numpy.subtract(a, y, out=out)
+    t0 = numpy.multiply(t0, t1, out=_own(t0))
+    t1 = numpy.divide(t0, K, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_mse_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(-UnitSum(2*a*(a - y)/K) + 2*(a - y)/K) for mse on softmax"""
-    t0 = numpy.subtract(a, y)
+    t0 = numpy.subtract(a, y, out=out)
     t1 = numpy.multiply(2, t0)
     t1 = numpy.divide(t1, K, out=_own(t1))
     t2 = numpy.multiply(2, a)
-    t0 = numpy.multiply(t2, t0, out=_own(t0))
-    t0 = numpy.divide(t0, K, out=_own(t0))
+    t2 = numpy.multiply(t2, t0, out=_own(t2))
+    t0 = numpy.divide(t2, K, out=_own(t0))
     t3 = numpy.sum(t0, axis=-2, keepdims=True)
-    t4 = numpy.subtract(t1, t3, out=out)
-    t4 = numpy.multiply(a, t4, out=_own(t4))
-    return _into(out, t4)
+    t2 = numpy.subtract(t1, t3, out=_own(t2))
+    t0 = numpy.multiply(a, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def linear(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -506,9 +568,9 @@ def delta_linear_tanh(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 
 def delta_linear_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y*Heaviside(z, 0) for linear on relu"""
-    t0 = numpy.heaviside(z, 0)
-    t1 = numpy.multiply(y, t0, out=out)
-    return _into(out, t1)
+    t0 = numpy.heaviside(z, 0, out=out)
+    t0 = numpy.multiply(y, t0, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_linear_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -519,63 +581,63 @@ def delta_linear_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> An
 def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y/(1 + exp(-z)) for linear on softplus"""
     t0 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t1 = numpy.multiply(y, t0, out=out)
-    t0 = numpy.absolute(z, out=_own(t0))
-    t0 = numpy.negative(t0, out=_own(t0))
-    t0 = numpy.exp(t0, out=_own(t0))
-    t0 = numpy.add(1, t0, out=_own(t0))
-    t1 = numpy.divide(t1, t0, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.multiply(y, t0, out=_own(t0))
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t0 = numpy.divide(t0, t1, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_linear_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y*(99*Heaviside(z, 0)/100 + 1/100) for linear on leaky_relu"""
-    t0 = numpy.heaviside(z, 0)
+    t0 = numpy.heaviside(z, 0, out=out)
     t0 = numpy.multiply(0.99, t0, out=_own(t0))
     t0 = numpy.add(0.01, t0, out=_own(t0))
-    t1 = numpy.multiply(y, t0, out=out)
-    return _into(out, t1)
+    t0 = numpy.multiply(y, t0, out=_own(t0))
+    return _into(out, t0)
 
 
 def delta_linear_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = a*(y - UnitSum(a*y)) for linear on softmax"""
-    t0 = numpy.multiply(a, y)
+    t0 = numpy.multiply(a, y, out=out)
     t1 = numpy.sum(t0, axis=-2, keepdims=True)
     t2 = numpy.subtract(y, t1)
-    t3 = numpy.multiply(a, t2, out=out)
-    return _into(out, t3)
+    t0 = numpy.multiply(a, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of -y*log(a) - (1 - y)*log(1 - a)"""
-    t0 = numpy.negative(z)
+    t0 = numpy.negative(z, out=out)
     t0 = numpy.maximum(0, t0, out=_own(t0))
-    t1 = numpy.multiply(y, t0)
-    t2 = numpy.subtract(1, y)
-    t0 = numpy.maximum(0, z, out=_own(t0))
-    t3 = numpy.multiply(t2, t0, out=out)
-    t1 = numpy.add(t1, t3, out=_own(t1))
-    t0 = numpy.absolute(z, out=_own(t0))
-    t0 = numpy.negative(t0, out=_own(t0))
-    t0 = numpy.exp(t0, out=_own(t0))
-    t0 = numpy.log1p(t0, out=_own(t0))
-    t3 = numpy.add(t1, t0, out=_own(t3))
-    return _into(out, t3)
+    t0 = numpy.multiply(y, t0, out=_own(t0))
+    t1 = numpy.subtract(1, y)
+    t2 = numpy.maximum(0, z)
+    t2 = numpy.multiply(t1, t2, out=_own(t2))
+    t0 = numpy.add(t0, t2, out=_own(t0))
+    t2 = numpy.absolute(z, out=_own(t2))
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t2 = numpy.log1p(t2, out=_own(t2))
+    t0 = numpy.add(t0, t2, out=_own(t0))
+    return _into(out, t0)
 
 
 def cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """dC/da = (a - y)/(a*(1 - a)) for cross_entropy"""
     def common() -> Any:
         t0 = numpy.subtract(1, y)
-        t1 = numpy.exp(z)
+        t1 = numpy.exp(z, out=out)
         t1 = numpy.add(1, t1, out=_own(t1))
-        t2 = numpy.multiply(t0, t1, out=out)
-        t1 = numpy.negative(z, out=_own(t1))
-        t1 = numpy.exp(t1, out=_own(t1))
-        t1 = numpy.add(1, t1, out=_own(t1))
-        t3 = numpy.multiply(y, t1)
-        t2 = numpy.subtract(t2, t3, out=_own(t2))
-        return _into(out, t2)
+        t1 = numpy.multiply(t0, t1, out=_own(t1))
+        t2 = numpy.negative(z)
+        t2 = numpy.exp(t2, out=_own(t2))
+        t2 = numpy.add(1, t2, out=_own(t2))
+        t2 = numpy.multiply(y, t2, out=_own(t2))
+        t1 = numpy.subtract(t1, t2, out=_own(t1))
+        return _into(out, t1)
     def case_0() -> Any:
         t0 = numpy.exp(z)
         t0 = numpy.add(1, t0, out=_own(t0))
@@ -598,14 +660,14 @@ def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None)
 def categorical_cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of -y*log(a)"""
     t0 = numpy.max(z, axis=-2, keepdims=True)
-    t1 = numpy.subtract(z, t0)
+    t1 = numpy.subtract(z, t0, out=out)
     t1 = numpy.exp(t1, out=_own(t1))
     t2 = numpy.sum(t1, axis=-2, keepdims=True)
     t2 = numpy.log(t2, out=_own(t2))
     t0 = numpy.add(t0, t2, out=_own(t0))
     t1 = numpy.subtract(t0, z, out=_own(t1))
-    t3 = numpy.multiply(y, t1, out=out)
-    return _into(out, t3)
+    t1 = numpy.multiply(y, t1, out=_own(t1))
+    return _into(out, t1)
 
 
 def categorical_cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:

@@ -42,6 +42,8 @@ class ActivationKernels:
     name: str
     f: Callable[[Array], Array]
     fprime: Callable[[Array], Array]
+    #: ``(f(z), f'(z))`` computed together (sharing e⁻ᶻ for the sigmoid); None for softmax.
+    f_and_fprime: Callable[..., tuple[Array, Array]] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,15 @@ def check_cost(name: object, output_activation: str) -> str:
 
 
 def activation(name: str) -> ActivationKernels:
-    """The generated ``f`` and ``f'`` of activation ``name`` (a name already checked).
+    """The generated ``f``, ``f'`` and the two together of activation ``name`` (a checked name).
 
     An output-only activation (softmax) has no elementwise f'; its ``fprime`` says so if called.
     """
     return ActivationKernels(
-        name, getattr(_generated, name), getattr(_generated, f"{name}_prime", _no_fprime(name))
+        name,
+        getattr(_generated, name),
+        getattr(_generated, f"{name}_prime", _no_fprime(name)),
+        getattr(_generated, f"{name}_and_prime", None),
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -54,6 +54,27 @@ class Batch:
     def examples(self) -> int:
         """The number of examples m (columns)."""
         return int(self.x.shape[1])
+
+
+def _with_slope(
+    f_and_fprime: Callable[..., tuple[Array, Array]], l: int, space: core.Space
+) -> Callable[..., Array]:
+    """Layer l's f for the forward pass, computing f′(zˡ) with it into the space's array for δˡ.
+
+    BP2 then finds f′(zˡ) there (:func:`_slope_kept`) and multiplies ∂C/∂aˡ into it, giving δˡ.
+    """
+
+    def f(z: Array, out: Array | None = None) -> Array:
+        a, _ = f_and_fprime(z, out=out, out_prime=space("delta", l, z.shape))
+        return a
+
+    return f
+
+
+def _slope_kept(z: Array, out: Array | None = None) -> Array:
+    """f′(zˡ) as :func:`_with_slope` left it: already in ``out``, the space's array for δˡ."""
+    assert out is not None
+    return out
 
 
 #: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
@@ -371,8 +392,13 @@ class Network:
         layers, cost = self._kernels
         m = data.examples
         space = self._space.get if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT else None
-        z, a = core.forward(self.W, self.b, data.x, [k.f for k in layers], space=space)
+        f = [k.f for k in layers]
         fprimes = [k.fprime for k in layers]
+        if space is not None:  # each hidden layer's f′ computed with its f, where δˡ is written later
+            for l, k in enumerate(layers[:-1], start=1):
+                if k.f_and_fprime is not None:
+                    f[l - 1], fprimes[l - 1] = _with_slope(k.f_and_fprime, l, space), _slope_kept
+        z, a = core.forward(self.W, self.b, data.x, f, space=space)
         back = core.backward(self.W, z, a, data.y, fprimes, cost.delta, None, space=space)
         J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
         scale, lmbda = self._scale(m), self.conventions.lmbda

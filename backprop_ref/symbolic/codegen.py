@@ -29,6 +29,7 @@ from backprop_ref.symbolic.rules import (
     L2_GRADIENT,
     L2_PENALTY,
     OUTPUT_ONLY,
+    ActivationRule,
     K,
     UnitMax,
     UnitSum,
@@ -191,6 +192,9 @@ class _Step:
     text: str = ""
 
 
+#: Stands for "the shape of z and a", the whole result's: anything computed from z or a has it.
+_FULL = sp.Symbol("the shape of z and a")
+
 #: Stands for "reduced over the units": the shape of a sum or max over units, (1, m) not (K, m).
 _REDUCED = sp.Symbol("reduced over units")
 
@@ -222,12 +226,14 @@ class _Lowering:
         return len(self.steps) - 1
 
     def arrays(self, expr: sp.Expr) -> frozenset[sp.Symbol]:
-        """The array arguments ``expr`` depends on, with a reduction over units counted as its own."""
+        """What fixes the shape of ``expr``: the array arguments it depends on, with a reduction over
+        units counted as its own, and z and a (which carry the result's shape; y may broadcast
+        against them, as a batch's targets do against stacked parameter sets) counted as one."""
         if isinstance(expr, UnitSum | UnitMax):
             return frozenset({_REDUCED})
         if expr.is_Symbol:
-            return frozenset({expr} - self.scalars)
-        return frozenset().union(*(self.arrays(arg) for arg in expr.args))
+            return frozenset({_FULL} if expr in (z, a) else {expr} - self.scalars)
+        return _shape_of(frozenset().union(*(self.arrays(arg) for arg in expr.args)))
 
     def _lower(self, expr: sp.Expr) -> int | str:
         arrays = self.arrays(expr)
@@ -275,10 +281,16 @@ class _Lowering:
         acc = self.value(head[0]) if head else "1.0"
         so_far = self.arrays(head[0]) if head else frozenset()
         for ufunc, operand in [(join, h) for h in head[1:]] + [(split, t) for t in tail]:
-            so_far |= self.arrays(operand)
+            so_far = _shape_of(so_far | self.arrays(operand))
             acc = self._add(ufunc, [acc, self.value(operand)], so_far)
         assert so_far == arrays or not isinstance(acc, int), (so_far, arrays)
         return acc
+
+
+def _shape_of(arrays: frozenset[sp.Symbol]) -> frozenset[sp.Symbol]:
+    """What fixes the shape of a value computed from ``arrays``: the whole result's, once z or a is
+    among them."""
+    return frozenset({_FULL}) if _FULL in arrays else arrays
 
 
 def _reciprocal(expr: sp.Expr) -> bool:
@@ -296,16 +308,28 @@ def _straight_line(
     ``_own(t)`` passes ``t`` as ``out=`` only if it is a float64 ndarray, so scalars, integer arrays
     and traced arrays are computed as NumPy computes the printed expression, in new arrays.
     """
+    return _straight_lines((expr,), printer, scalars, (into,))
+
+
+def _straight_lines(
+    exprs: tuple[sp.Expr, ...],
+    printer: _Printer,
+    scalars: frozenset[sp.Symbol],
+    intos: tuple[str | None, ...],
+) -> list[str]:
+    """As :func:`_straight_line` for several results computed together (a subexpression they share
+    is computed once), each into its own ``into``; returns them as a tuple if there are several."""
     lowering = _Lowering(printer, scalars)
-    result = lowering.value(expr)
+    results = [lowering.value(expr) for expr in exprs]
     steps = lowering.steps
     last_use = {i: i for i in range(len(steps))}
     for i, step in enumerate(steps):
         for operand in step.operands:
             if isinstance(operand, int):
                 last_use[operand] = i
-    if isinstance(result, int):
-        last_use[result] = len(steps)
+    for result in results:
+        if isinstance(result, int):
+            last_use[result] = len(steps)
     slot: dict[int, str] = {}
     free: list[str] = []
     arrays_of: dict[str, frozenset[sp.Symbol]] = {}
@@ -319,7 +343,7 @@ def _straight_line(
         else:
             slot[i] = f"t{len(arrays_of)}"
             arrays_of[slot[i]] = step.arrays
-    final = slot.get(result) if isinstance(result, int) else None
+    finals = {slot[r]: into for r, into in zip(results, intos, strict=True) if isinstance(r, int)}
     lines, started = [], set()
     for i, step in enumerate(steps):
         name = slot[i]
@@ -329,13 +353,52 @@ def _straight_line(
                 + step.text.format(*(slot[o] if isinstance(o, int) else o for o in step.operands))
             )
         else:
-            out = f"_own({name})" if name in started else (into if name == final else None)
+            out = f"_own({name})" if name in started else finals.get(name)
             args = ", ".join(slot[o] if isinstance(o, int) else o for o in step.operands)
             lines.append(f"{name} = numpy.{step.ufunc}({args}{f', out={out}' if out else ''})")
         started.add(name)
-    value = final if final else result
-    lines.append(f"return _into({into}, {value})" if into else f"return {value}")
+    values = [
+        (
+            f"_into({into}, {slot[r] if isinstance(r, int) else r})"
+            if into
+            else (slot[r] if isinstance(r, int) else r)
+        )
+        for r, into in zip(results, intos, strict=True)
+    ]
+    lines.append(f"return {', '.join(values)}")
     return lines
+
+
+def pair_source(f: ActivationRule) -> str:
+    """The source of ``<name>_and_prime(z, out=None, out_prime=None)``: f and f′ computed together.
+
+    Shared subexpressions (the sigmoid's e⁻ᶻ and 1 + e⁻ᶻ) are computed once.  Where a form has
+    rare cases (a Piecewise on z), the common cases are computed together unless some z needs a
+    rare one, and then f and f′ are each computed alone; forms that share nothing, or whose cases
+    differ, are computed one after the other.
+    """
+    printer = _Printer({"fully_qualified_modules": True})
+    derivative = f.paired_derivative if f.paired_derivative is not None else f.stable_derivative
+    assert derivative is not None, f"{f.name} has no elementwise f'"
+    forms: tuple[sp.Expr, sp.Expr] = (f.stable, derivative)
+    alone = f"return {f.name}(z, out=out), {f.name}_prime(z, out=out_prime)"
+    pieces = [isinstance(form, sp.Piecewise) for form in forms]
+    if not all(form.free_symbols for form in forms):  # a constant (identity's f′ = 1): each alone
+        body = [alone]
+    elif not any(pieces):
+        body = _straight_lines(forms, printer, frozenset(), ("out", "out_prime"))
+    elif all(pieces) and [c for _, c in forms[0].args] == [c for _, c in forms[1].args]:
+        rare = [condition for _, condition in forms[0].args[:-1]]
+        guard = " or ".join(f"numpy.any({printer.doprint(c)})" for c in rare)
+        common = tuple(form.args[-1][0] for form in forms)
+        body = [f"if {guard}:", f"    {alone}"]
+        body += _straight_lines(common, printer, frozenset(), ("out", "out_prime"))
+    else:
+        body = [alone]
+    doc = f"a = f(z) and f'(z) of {f.name}, computed together"
+    statements = "".join(f"    {line}\n" for line in body)
+    signature = f"{f.name}_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any"
+    return f'\n\ndef {signature}:\n    """{doc}"""\n{statements}'
 
 
 def generated_source() -> str:
@@ -358,6 +421,7 @@ def generated_source() -> str:
             continue
         doc = f"f'(z) = {f.derivative} for {f.name}"
         parts.append(function_source(f"{f.name}_prime", (z,), f.stable_derivative, doc))
+        parts.append(pair_source(f))
     cost_args = (z, a, y, K)
     for c in COSTS.values():
         parts.append(function_source(c.name, cost_args, c.stable, f"one unit's term of {c.definition}"))

@@ -106,16 +106,17 @@ def _prove(name: str, derived: sp.Expr, closed: sp.Expr) -> Proof:
     return Proof(name, derived, closed, holds, domain)
 
 
-def prove_activation_derivative(name: str, *, stable: bool = False) -> Proof:
+def prove_activation_derivative(name: str, *, stable: bool = False, paired: bool = False) -> Proof:
     """f'(z) from ``sympy.diff`` equals the closed form (in ``z`` and ``a = f(z)``).
 
-    With ``stable``, the form the code evaluates (in z alone) instead of the one articles write.
+    With ``stable``, the form the code evaluates (in z alone) instead of the one articles write;
+    with ``paired``, the form evaluated together with f (``ActivationRule.paired_derivative``).
     """
     f = ACTIVATIONS[name]
-    closed = f.stable_derivative if stable else f.derivative
+    closed = f.paired_derivative if paired else f.stable_derivative if stable else f.derivative
     if closed is None:
         raise ValueError(f"{name} has no elementwise derivative (it is an output activation only)")
-    label = f"{name}' (stable form)" if stable else f"{name}'"
+    label = f"{name}' (with f)" if paired else f"{name}' (stable form)" if stable else f"{name}'"
     return _prove(label, sp.diff(f.definition, z), closed.subs(a, f.definition))
 
 
@@ -280,6 +281,8 @@ def elementwise_proofs() -> list[Proof]:
         proofs.append(prove_activation_stable(name))
         if not f.output_only:  # softmax has no elementwise f': its δᴸ are proven per cost
             proofs += [prove_activation_derivative(name), prove_activation_derivative(name, stable=True)]
+        if f.paired_derivative is not None:
+            proofs.append(prove_activation_derivative(name, paired=True))
     for cost, c in COSTS.items():
         proofs.append(prove_cost_gradient(cost))
         for activation in c.delta:

@@ -80,6 +80,9 @@ class ActivationRule:
     stable: sp.Expr
     derivative: sp.Expr | None
     stable_derivative: sp.Expr | None
+    #: f′ written in the quantities ``stable`` computes (the sigmoid's e⁻ᶻ), for evaluating f and f′
+    #: together in one pass; None where ``stable_derivative`` shares them already or there is none.
+    paired_derivative: sp.Expr | None = None
 
     @property
     def output_only(self) -> bool:
@@ -127,6 +130,10 @@ ACTIVATIONS: dict[str, ActivationRule] = {
             sp.Piecewise((sp.exp(z) / (1 + sp.exp(z)), z < -708), (1 / (1 + sp.exp(-z)), True)),
             a * (1 - a),
             t / (1 + t) ** 2,
+            # with f: e⁻ᶻ/(1 + e⁻ᶻ)², divided by 1 + e⁻ᶻ twice (never squared: no overflow)
+            sp.Piecewise(
+                (sp.exp(z) / (1 + sp.exp(z)) ** 2, z < -708), (sp.exp(-z) / (1 + sp.exp(-z)) ** 2, True)
+            ),
         ),
         # tanh' = 1 - tanh² = 1/cosh² = 4e^(-2|z|)/(1 + e^(-2|z|))².
         ActivationRule("tanh", sp.tanh(z), sp.tanh(z), 1 - a**2, 4 * t**2 / (1 + t**2) ** 2),
