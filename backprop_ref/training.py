@@ -51,14 +51,15 @@ def _frozen(net: Network, frozen: object) -> set[str]:
 
 def _updated(net: Network, grads: Gradients, eta: float, keep: set[str]) -> Network:
     """The network after θ ← θ − η·∂J/∂θ for every parameter not in ``keep``."""
-    new: dict[str, Array] = {}
+    W: list[Array] = []
+    b: list[Array] = []
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported just below
-        for (name, value), grad in zip(net.parameters().items(), grads.by_name().values(), strict=True):
-            new[name] = value if name in keep else value - eta * grad
-            if not np.isfinite(new[name].sum()):
-                raise diverged(eta, f"{name} to inf or NaN in one step")
-    L = len(net.W)
-    return net.with_arrays([new[f"W{l}"] for l in range(1, L + 1)], [new[f"b{l}"] for l in range(1, L + 1)])
+        for l, (W_l, b_l, dW, db) in enumerate(zip(net.W, net.b, grads.dW, grads.db, strict=True), start=1):
+            for name, value, grad, into in ((f"W{l}", W_l, dW, W), (f"b{l}", b_l, db, b)):
+                into.append(value if name in keep else value - eta * grad)
+                if not np.isfinite(into[-1].sum()):
+                    raise diverged(eta, f"{name} to inf or NaN in one step")
+    return net.with_arrays(W, b)
 
 
 def _all_at_once(net: Network, data: Batch, eta: float, keep: set[str], hook: Hook) -> Step:
