@@ -45,6 +45,12 @@ class Table:
         self.row(measure, value, spread, target, met)
 
 
+def timed(t: Table, measure: str, r: dict[str, Any], limit: float) -> None:
+    """A row for a timing record ``r`` (CPU and wall medians, the wall IQR), held to ``≤ limit`` s."""
+    cpu, wall = r["cpu"]["median"], r["wall"]["median"]
+    t.check(measure, times(r), sec(r["wall"]["iqr"]), cpu, wall, limit, f"≤ {limit:g} s")
+
+
 def numerics(t: Table, n: dict[str, Any]) -> None:
     one, default = n["threads_1"], n["threads_default"]
     q = one["ratios"]
@@ -190,15 +196,7 @@ def loop(t: Table, lp: dict[str, Any]) -> None:
     for session, v in lp["sessions"].items():
         failed = "" if v["all_ok"] else " (FAILED)"
         r = v["reused"]
-        t.check(
-            f"  nox -s {session}{failed}",
-            times(r),
-            sec(r["wall"]["iqr"]),
-            r["cpu"]["median"],
-            r["wall"]["median"],
-            60.0,
-            "≤ 60 s",
-        )
+        timed(t, f"  nox -s {session}{failed}", r, 60.0)
         inside = {"pytest_s": "pytest itself", "notebooks_s": "executing pages"}
         for key, label in inside.items():
             if key in r:
@@ -214,30 +212,12 @@ def explaining(t: Table, e: dict[str, Any]) -> None:
         ("explain", f"explain, ≤ 2 departures ({e['explain_sets']} sets)", 2.0),
         ("diagnose", f"diagnose, correct code ({e['diagnose_verdict']})", 5.0),
     ):
-        r = e["times"][key]
-        t.check(
-            f"  {label}",
-            times(r),
-            sec(r["wall"]["iqr"]),
-            r["cpu"]["median"],
-            r["wall"]["median"],
-            limit,
-            f"≤ {limit:g} s",
-        )
+        timed(t, f"  {label}", e["times"][key], limit)
 
 
 def long_run(t: Table, lr: dict[str, Any]) -> None:
     t.row("6 LONG RUN python -m backprop_ref check", "CPU (wall)")
-    c = lr["check"]
-    t.check(
-        f"  AfterAcademy, {lr['steps']:,} steps",
-        times(c),
-        sec(c["wall"]["iqr"]),
-        c["cpu"]["median"],
-        c["wall"]["median"],
-        2.0,
-        "≤ 2 s",
-    )
+    timed(t, f"  AfterAcademy, {lr['steps']:,} steps", lr["check"], 2.0)
 
 
 def build(report: dict[str, Any]) -> Table:
