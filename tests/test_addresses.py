@@ -33,6 +33,7 @@ from backprop_ref.worked.trace import (
     parse,
     run,
 )
+from tests.random_spec import spec_document
 
 #: Each cost's term for one output, written from its textbook definition (not from symbolic/rules.py).
 TERMS = {
@@ -67,26 +68,7 @@ STEPS = 6
 def case(name: str) -> tuple[Spec, Network, np.ndarray, np.ndarray]:
     """The spec of case ``name`` (random parameters and data, ``STEPS`` steps) and its network and data."""
     sizes, activations, cost, m, conventions = CASES[name]
-    rng = np.random.default_rng(len(name))
-    shared = conventions.get("bias") == "shared"
-    doc: dict[str, Any] = {
-        "title": name,
-        "source": "generated in this file",
-        "network": {
-            "sizes": sizes,
-            "activations": activations,
-            "cost": cost,
-            "W": [rng.uniform(-1, 1, (n, k)).tolist() for k, n in itertools.pairwise(sizes)],
-            "b": [rng.uniform(-1, 1, 1 if shared else n).tolist() for n in sizes[1:]],
-            "conventions": conventions,
-        },
-        "data": {
-            "x": rng.uniform(-1, 1, (sizes[0], m)).tolist(),
-            "y": rng.uniform(0.1, 0.9, (sizes[-1], m)).tolist(),
-        },
-        "training": {"eta": 0.3, "steps": STEPS},
-        "printed": [{"name": "cost", "value": "0", "where": "-", "expected": "slip", "note": "unused"}],
-    }
+    doc = spec_document(sizes, activations, cost, m, len(name), conventions, eta=0.3, steps=STEPS, title=name)
     spec = build(doc)
     return spec, spec.network, spec.x, spec.y
 

@@ -9,7 +9,6 @@ extra).  A negative control shows the comparison catches one removed dependency.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from backprop_ref.core import Array
 from backprop_ref.worked.dependencies import dependencies
 from backprop_ref.worked.spec import Spec, build, load
 from backprop_ref.worked.trace import OVERRIDABLE, SCALARS, Address, run
+from tests import random_spec
 
 Deps = dict[Address, frozenset[Address] | None]
 EPS = 1e-3
@@ -29,34 +29,17 @@ EPS = 1e-3
 def spec_document(
     sizes: list[int], activations: list[str], cost: str, examples: int, seed: int, **conventions: Any
 ) -> dict[str, Any]:
-    """A spec with random parameters and data (targets in (0, 1)) and one printed number."""
-    rng = np.random.default_rng(seed)
-    shared = conventions.get("bias") == "shared"
-    return {
-        "title": "random",
-        "source": "generated in this file",
-        "network": {
-            "sizes": sizes,
-            "activations": activations,
-            "cost": cost,
-            "W": [rng.uniform(-1, 1, (n, k)).tolist() for k, n in itertools.pairwise(sizes)],
-            "b": [rng.uniform(-1, 1, 1 if shared else n).tolist() for n in sizes[1:]],
-            "conventions": {
-                "reduction": "mean",
-                "lmbda": 0.0,
-                "bias": "per_unit",
-                "update_biases": True,
-                "hidden_delta_weights": "before",
-                **conventions,
-            },
-        },
-        "data": {
-            "x": rng.uniform(-1, 1, (sizes[0], examples)).tolist(),
-            "y": rng.uniform(0.1, 0.9, (sizes[-1], examples)).tolist(),
-        },
-        "training": {"eta": 0.7, "steps": 1},
-        "printed": [{"name": "cost", "value": "0", "where": "-", "expected": "slip", "note": "unused"}],
+    """A spec with random parameters and data (targets in (0, 1)), one step and one printed number."""
+    defaults = {
+        "reduction": "mean",
+        "lmbda": 0.0,
+        "bias": "per_unit",
+        "update_biases": True,
+        "hidden_delta_weights": "before",
     }
+    return random_spec.spec_document(
+        sizes, activations, cost, examples, seed, defaults | conventions, eta=0.7, steps=1
+    )
 
 
 SMOOTH = {
