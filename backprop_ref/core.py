@@ -49,8 +49,13 @@ def unchanged(kind: str, layer: int, value: Array) -> Array:
 Space = Callable[[str, int, tuple[int, ...]], Array]
 
 
+def _buffer(space: Space | None, kind: str, layer: int, like: Array) -> Array | None:
+    """The space's array for (kind, layer) of like's shape, or None (a new array) without a space."""
+    return None if space is None else space(kind, layer, like.shape)
+
+
 def _out(space: Space | None, kind: str, layer: int, like: Array) -> dict[str, Array]:
-    """``{"out": the space's array for (kind, layer) of like's shape}``, or no keyword at all."""
+    """``{"out": the space's array}``, or no keyword at all (for functions that take no ``out``)."""
     return {} if space is None else {"out": space(kind, layer, like.shape)}
 
 
@@ -112,12 +117,9 @@ def hidden_error(
     space: Space | None = None,
 ) -> tuple[Array, Array]:
     """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹``, ``δˡ⁺¹`` and f'(zˡ)."""
-    if space is None:
-        dC_da = hook("dC_da", l, W_next.T @ delta_next)
-        return hook("delta", l, dC_da * fprime(z)), dC_da
-    dC_da = hook("dC_da", l, np.matmul(W_next.T, delta_next, out=space("dC_da", l, z.shape)))
-    slope = fprime(z, out=space("delta", l, z.shape))
-    return hook("delta", l, np.multiply(dC_da, slope, out=slope)), dC_da
+    dC_da = hook("dC_da", l, np.matmul(W_next.T, delta_next, out=_buffer(space, "dC_da", l, z)))
+    slope = fprime(z, **_out(space, "delta", l, z))  # with a space, δˡ is then computed over it
+    return hook("delta", l, np.multiply(dC_da, slope, out=_buffer(space, "delta", l, z))), dC_da
 
 
 @dataclass(frozen=True)

@@ -84,9 +84,14 @@ class Context:
         multiplies by is its Jacobian's diagonal, ∂a_k/∂z_k = a_k(1 − a_k).
         """
         act = kernels.activation(self.net.activations[l - 1])
-        if act.name in kernels.OUTPUT_ONLY:
-            return lambda z: act.f(z) * (1 - act.f(z))
-        return act.fprime
+        if act.name not in kernels.OUTPUT_ONLY:
+            return act.fprime
+
+        def diagonal(z: Array) -> Array:
+            a = act.f(z)
+            return a * (1 - a)  # type: ignore[no-any-return]
+
+        return diagonal
 
     def weights_through(self, l: int) -> Array:
         """The Wˡ that δˡ is carried down through: before its update, or after (``hidden_delta_weights``)."""
