@@ -89,11 +89,11 @@ def sigmoid_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
         return sigmoid(z, out=out), sigmoid_prime(z, out=out_prime)
     t0 = numpy.negative(z, out=out_prime)
     t0 = numpy.exp(t0, out=_own(t0))
-    t1 = numpy.add(1, t0)
-    t2 = numpy.divide(1.0, t1, out=out)
+    t1 = numpy.add(1, t0, out=out)
     t0 = numpy.divide(t0, t1, out=_own(t0))
     t0 = numpy.divide(t0, t1, out=_own(t0))
-    return _into(out, t2), _into(out_prime, t0)
+    t1 = numpy.divide(1.0, t1, out=_own(t1))
+    return _into(out, t1), _into(out_prime, t0)
 
 
 def tanh(z: Any, out: Any = None) -> Any:
@@ -116,15 +116,15 @@ def tanh_prime(z: Any, out: Any = None) -> Any:
 
 def tanh_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     """a = f(z) and f'(z) of tanh, computed together"""
-    t0 = numpy.tanh(z, out=out)
-    t1 = numpy.absolute(z)
-    t1 = numpy.multiply(-2, t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(4, t1, out=out_prime)
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
-    return _into(out, t0), _into(out_prime, t2)
+    t0 = numpy.absolute(z, out=out)
+    t0 = numpy.multiply(-2, t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.multiply(4, t0, out=out_prime)
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    t0 = numpy.tanh(z, out=_own(t0))
+    return _into(out, t0), _into(out_prime, t1)
 
 
 def relu(z: Any, out: Any = None) -> Any:

@@ -318,9 +318,26 @@ def _straight_lines(
     intos: tuple[str | None, ...],
 ) -> list[str]:
     """As :func:`_straight_line` for several results computed together (a subexpression they share
-    is computed once), each into its own ``into``; returns them as a tuple if there are several."""
+    is computed once), each into its own ``into``; returns them as a tuple if there are several.
+
+    The results are lowered first to last or last to first, whichever allocates fewer arrays: the
+    sigmoid's f′ = e⁻ᶻ/(1 + e⁻ᶻ)² lowered before its a = 1/(1 + e⁻ᶻ) lets a take over the array of
+    1 + e⁻ᶻ in place, which the other order must keep alive in an array of its own.
+    """
+    plans = [_plan(exprs, printer, scalars, intos, order) for order in (1, -1)]
+    return min(plans, key=lambda plan: plan[0])[1]  # the first order unless the second allocates less
+
+
+def _plan(
+    exprs: tuple[sp.Expr, ...],
+    printer: _Printer,
+    scalars: frozenset[sp.Symbol],
+    intos: tuple[str | None, ...],
+    order: int,
+) -> tuple[int, list[str]]:
+    """The number of arrays the statements allocate, and the statements, lowering ``exprs[::order]``."""
     lowering = _Lowering(printer, scalars)
-    results = [lowering.value(expr) for expr in exprs]
+    results = [lowering.value(expr) for expr in exprs[::order]][::order]
     steps = lowering.steps
     last_use = {i: i for i in range(len(steps))}
     for i, step in enumerate(steps):
@@ -366,7 +383,10 @@ def _straight_lines(
         for r, into in zip(results, intos, strict=True)
     ]
     lines.append(f"return {', '.join(values)}")
-    return lines
+    first = {slot[i]: step for i, step in reversed(list(enumerate(steps)))}  # each name's first step
+    # a new array: a temporary, or a result whose first step is printed whole (no out= to write to)
+    new = [name for name in arrays_of if name not in finals or first[name].ufunc is None]
+    return len(new), lines
 
 
 def pair_source(f: ActivationRule) -> str:

@@ -2,8 +2,10 @@
 
 The machine is shared and noisy (2 cores, other people's jobs), so no figure is a single run: each
 is the median of repeated runs with the interquartile range (IQR) as its spread, and a comparison is
-the median of ratios taken round by round, the contenders run interleaved in an order that rotates
-every round.  Each run records its wall time and the CPU time it actually got; on a loaded machine
+the median of ratios taken round by round, the contenders run interleaved in an order shuffled
+every round (seeded).  A rotation would keep each contender's predecessor fixed, and a call pays
+for the caches and heap its predecessor left behind: JAX's calls, for one, leave the next NumPy
+call some 15 % slower.  Each run records its wall time and the CPU time it actually got; on a loaded machine
 the two differ, and the CPU time of single-threaded code is close to its wall time on a quiet one.
 """
 
@@ -14,6 +16,7 @@ import json
 import math
 import os
 import platform
+import random
 import resource
 import signal
 import statistics
@@ -42,12 +45,12 @@ def summary(values: Sequence[float]) -> Summary:
 
 
 def interleaved(contenders: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, Runs]:
-    """Run every contender once per round, in an order rotated each round; one warm-up round first."""
+    """Run every contender once per round, in an order shuffled each round; one warm-up round first."""
     names = list(contenders)
     runs: dict[str, Runs] = {name: {"wall": [], "cpu": []} for name in names}
+    order = random.Random(0)  # seeded: the same orders in every run of the benchmark
     for r in range(-1, rounds):
-        shift = r % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in order.sample(names, len(names)):
             wall, cpu = time.perf_counter(), time.process_time()
             contenders[name]()
             if r >= 0:
