@@ -32,9 +32,13 @@ def install(session: nox.Session, *groups: str, project: bool = True) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit, property and symbolic-proof tests, plus every page's doctests."""
+    """Unit, property and symbolic-proof tests, plus every page's doctests, on every core.
+
+    pytest-xdist sends whole files to its workers (``--dist loadfile``): a page's cells share one
+    namespace and run in order, so a page must not be split between processes.
+    """
     install(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", "--dist", "loadfile", *session.posargs)
 
 
 @nox.session
