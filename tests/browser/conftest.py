@@ -55,7 +55,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 MATHJAX = "/_static/mathjax/"  # where conf/offline_assets.py puts MathJax and its fonts
-ARTICLES = "articles/"  # one page per checked article; they open with a verdict summary
+# One page per checked article, articles/<name>.html; they open with a verdict summary. Side
+# material an article page links to lives one folder down (articles/<name>/<topic>.html) and is
+# not an article page.
+ARTICLES = "articles/"
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,8 @@ LAYOUT = """() => {
     const line = parseFloat(getComputedStyle(first).lineHeight) || 24;
     summaryEnd = first.getBoundingClientRect().top + scrollY + line;
   }
+  // Where the main narrative ends: the top of the "Exercises" heading (pages without one: null).
+  const exercises = [...article.querySelectorAll("h2")].find((h) => /^Exercises/.test(h.textContent.trim()));
   // Code shown to the reader: a cell whose source is folded away (hide-input, a closed
   // <details>) still has a layout box in Chromium, so only the visible ones count.
   const code = [...document.querySelectorAll(".cell_input")].filter((e) => e.checkVisibility())
@@ -163,6 +168,7 @@ LAYOUT = """() => {
     tables,
     sticking,
     summary_end: summaryEnd,
+    exercises: exercises ? exercises.getBoundingClientRect().top + scrollY : null,
   };
 }"""
 
