@@ -1,4 +1,4 @@
-"""Small random networks for the pages' exercises: weights and biases drawn from a seeded generator."""
+"""Small random networks for the pages: weights and biases drawn from a seeded generator."""
 
 from __future__ import annotations
 
@@ -35,3 +35,20 @@ def random_network(
     W = [rng.normal(size=(n, m)) for m, n in pairwise(sizes)]
     b = [rng.normal(size=(n, 1)) for n in sizes[1:]]
     return Network(W=W, b=b, activations=list(activations), cost=cost)
+
+
+def sharma_example() -> tuple[Network, np.ndarray, np.ndarray]:
+    """The Sharma page's network, input and target, which its companion page checks too.
+
+    Sizes 2-3-2 (one hidden layer of three, as the article's w³₁ has three entries), sigmoid
+    activations, the cost ½‖y − a‖²; weights, biases and x standard normal, y uniform in [0, 1).
+
+    Examples
+    --------
+    >>> net, x, y = sharma_example()
+    >>> net.sizes, x.shape, y.shape
+    ((2, 3, 2), (2, 1), (2, 1))
+    """
+    rng = np.random.default_rng(2)
+    net = random_network((2, 3, 2), ["sigmoid", "sigmoid"], "half_sse", rng)
+    return net, rng.normal(size=(2, 1)), rng.uniform(size=(2, 1))
