@@ -52,3 +52,22 @@ def sharma_example() -> tuple[Network, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(2)
     net = random_network((2, 3, 2), ["sigmoid", "sigmoid"], "half_sse", rng)
     return net, rng.normal(size=(2, 1)), rng.uniform(size=(2, 1))
+
+
+def mlfromscratch_example() -> tuple[Network, np.ndarray, np.ndarray, np.random.Generator]:
+    """The mlfromscratch page's network, example and target, which its indexing page reads too.
+
+    Sizes 3-4-3-2 (an input, two hidden layers and an output, large enough to hold both of the
+    article's indexing examples), sigmoid activations, the sum of squares; weights and biases
+    standard normal, x and the target uniform in [0, 1). The generator comes back as well, for the
+    page's further draws.
+
+    Examples
+    --------
+    >>> net, x, target, rng = mlfromscratch_example()
+    >>> net.sizes, x.shape, target.shape
+    ((3, 4, 3, 2), (3, 1), (2, 1))
+    """
+    rng = np.random.default_rng(2024)
+    net = random_network((3, 4, 3, 2), ["sigmoid"] * 3, "sse", rng)
+    return net, rng.uniform(0.0, 1.0, (3, 1)), rng.uniform(0.0, 1.0, (2, 1)), rng
