@@ -10,7 +10,8 @@ Each page is served by ``http.server`` on a free port of 127.0.0.1, in a thread 
 and opened once per viewport (1280x900, a laptop, and 390x844, a phone), in a fresh browser
 context (empty cache, empty storage); what it did is recorded once and kept for the session, and
 the tests in ``test_site.py`` then assert on that record. The closing summary prints each page's
-height and the share of it that is code shown to the reader, at both widths.
+height, the share of it that is code shown to the reader and, on pages with exercises, how many
+screens down they start, at both widths.
 Requests from the page to any other host are aborted and recorded. Chromium itself also calls
 Google services (sign-in, component updates) that no page asked for and that the page's
 request routing never sees; a dead-end proxy on 127.0.0.1 refuses them, so nothing leaves the
@@ -416,9 +417,10 @@ def visit(page: str, viewport: Viewport, visit_of: VisitOf) -> Visit:
 
 
 def _size(layout: dict[str, Any]) -> str:
-    height, code = layout["height"], layout["code"]
-    screens = height / layout["window_height"]
-    return f"{height:>7,} px {screens:5.1f} screens, code {code:>6,} px {code / height:4.0%}"
+    height, code, window = layout["height"], layout["code"], layout["window_height"]
+    size = f"{height:>7,} px {height / window:5.1f} screens, code {code:>6,} px {code / height:4.0%}"
+    exercises = layout["exercises"]
+    return size + (f", to Exercises {exercises / window:4.1f}" if exercises is not None else " " * 20)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -426,9 +428,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if not summary.weights:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("page height and visible code input (code cells shown, hidden ones closed)")
+    terminalreporter.section(
+        "page height, visible code input (code cells shown, hidden ones closed) and screens to Exercises"
+    )
     width = max(map(len, summary.layouts))
-    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<40}" for v in VIEWPORTS))
+    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<65}" for v in VIEWPORTS))
     for page, layouts in sorted(summary.layouts.items()):
         write(f"{page:<{width}}  " + "  |  ".join(_size(layouts[v]) for v in VIEWPORTS if v in layouts))
     page, weight = max(summary.weights.items(), key=lambda item: item[1])
