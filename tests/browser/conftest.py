@@ -420,7 +420,7 @@ def _size(layout: dict[str, Any]) -> str:
     height, code, window = layout["height"], layout["code"], layout["window_height"]
     size = f"{height:>7,} px {height / window:5.1f} screens, code {code:>6,} px {code / height:4.0%}"
     exercises = layout["exercises"]
-    return size + (f", to Exercises {exercises / window:4.1f}" if exercises is not None else " " * 20)
+    return size + (f", to Exercises {exercises / window:4.1f}" if exercises is not None else " " * 19)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -432,7 +432,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         "page height, visible code input (code cells shown, hidden ones closed) and screens to Exercises"
     )
     width = max(map(len, summary.layouts))
-    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<65}" for v in VIEWPORTS))
+    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<64}" for v in VIEWPORTS))
     for page, layouts in sorted(summary.layouts.items()):
         write(f"{page:<{width}}  " + "  |  ".join(_size(layouts[v]) for v in VIEWPORTS if v in layouts))
     page, weight = max(summary.weights.items(), key=lambda item: item[1])
