@@ -10,7 +10,8 @@ Each page is served by ``http.server`` on a free port of 127.0.0.1, in a thread 
 and opened once per viewport (1280x900, a laptop, and 390x844, a phone), in a fresh browser
 context (empty cache, empty storage); what it did is recorded once and kept for the session, and
 the tests in ``test_site.py`` then assert on that record. The closing summary prints each page's
-height and the share of it that is code shown to the reader, at both widths.
+height, the share of it that is code shown to the reader and, on pages with exercises, how many
+screens down they start, at both widths.
 Requests from the page to any other host are aborted and recorded. Chromium itself also calls
 Google services (sign-in, component updates) that no page asked for and that the page's
 request routing never sees; a dead-end proxy on 127.0.0.1 refuses them, so nothing leaves the
@@ -55,7 +56,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 MATHJAX = "/_static/mathjax/"  # where conf/offline_assets.py puts MathJax and its fonts
-ARTICLES = "articles/"  # one page per checked article; they open with a verdict summary
+# One page per checked article, articles/<name>.html; they open with a verdict summary. Side
+# material an article page links to lives one folder down (articles/<name>/<topic>.html) and is
+# not an article page.
+ARTICLES = "articles/"
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,8 @@ LAYOUT = """() => {
     const line = parseFloat(getComputedStyle(first).lineHeight) || 24;
     summaryEnd = first.getBoundingClientRect().top + scrollY + line;
   }
+  // Where the main narrative ends: the top of the "Exercises" heading (pages without one: null).
+  const exercises = [...article.querySelectorAll("h2")].find((h) => /^Exercises/.test(h.textContent.trim()));
   // Code shown to the reader: a cell whose source is folded away (hide-input, a closed
   // <details>) still has a layout box in Chromium, so only the visible ones count.
   const code = [...document.querySelectorAll(".cell_input")].filter((e) => e.checkVisibility())
@@ -163,6 +169,7 @@ LAYOUT = """() => {
     tables,
     sticking,
     summary_end: summaryEnd,
+    exercises: exercises ? exercises.getBoundingClientRect().top + scrollY : null,
   };
 }"""
 
@@ -410,9 +417,10 @@ def visit(page: str, viewport: Viewport, visit_of: VisitOf) -> Visit:
 
 
 def _size(layout: dict[str, Any]) -> str:
-    height, code = layout["height"], layout["code"]
-    screens = height / layout["window_height"]
-    return f"{height:>7,} px {screens:5.1f} screens, code {code:>6,} px {code / height:4.0%}"
+    height, code, window = layout["height"], layout["code"], layout["window_height"]
+    size = f"{height:>7,} px {height / window:5.1f} screens, code {code:>6,} px {code / height:4.0%}"
+    exercises = layout["exercises"]
+    return size + (f", to Exercises {exercises / window:4.1f}" if exercises is not None else " " * 19)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -420,9 +428,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if not summary.weights:
         return
     write = terminalreporter.write_line
-    terminalreporter.section("page height and visible code input (code cells shown, hidden ones closed)")
+    terminalreporter.section(
+        "page height, visible code input (code cells shown, hidden ones closed) and screens to Exercises"
+    )
     width = max(map(len, summary.layouts))
-    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<40}" for v in VIEWPORTS))
+    write(f"{'page':<{width}}  " + "  |  ".join(f"{v!s:<64}" for v in VIEWPORTS))
     for page, layouts in sorted(summary.layouts.items()):
         write(f"{page:<{width}}  " + "  |  ".join(_size(layouts[v]) for v in VIEWPORTS if v in layouts))
     page, weight = max(summary.weights.items(), key=lambda item: item[1])

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # between single dollars (a lone "$" in prose is fine).
 RAW_TEX = re.compile(r"\$\$|\\[()[\]]|\\(?:begin|end)\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
 WEIGHT_LIMIT = 2_000_000  # bytes a first visit may transfer, MathJax and its fonts not counted
+NARRATIVE_SCREENS = 15  # an article page's main narrative, top to Exercises, in 1280x900 screens
+CODE_SHARE = 0.10  # the most of an article page's height that visible code input may take
 GLUE_TEXT = "{glue:text}"  # the MyST role that pastes a computed number into the prose
 
 
@@ -63,6 +65,20 @@ def test_verdict_summary_is_on_the_first_screen(article: str, viewport: Viewport
         f"the summary's first line ends at {end:.0f} px, "
         f"below the first screen ({layout['window_height']} px)"
     )
+
+
+def test_article_narrative_fits_15_screens_and_shows_little_code(article: str, visit_of: VisitOf) -> None:
+    """At 1280x900 the page up to its Exercises heading is at most 15 screens, and the code cells
+    shown (not those folded away) take at most a tenth of the page; side material goes on its own page.
+    """
+    layout = visit_of(article, WIDE).layout
+    assert layout["exercises"] is not None, "no Exercises heading (an h2 starting with 'Exercises')"
+    screens = layout["exercises"] / layout["window_height"]
+    assert screens <= NARRATIVE_SCREENS, (
+        f"the Exercises heading starts {screens:.1f} screens down; at most {NARRATIVE_SCREENS} allowed"
+    )
+    share = layout["code"] / layout["height"]
+    assert share <= CODE_SHARE, f"code shown is {share:.1%} of the page height; at most {CODE_SHARE:.0%}"
 
 
 def test_glued_numbers_are_pasted(visit: Visit, page: str, site: Path) -> None:
