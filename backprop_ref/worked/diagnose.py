@@ -98,8 +98,8 @@ def candidates(family: Network) -> list[Departure]:
 
 def oracle_gradient(departures: Sequence[Departure], trial: Trial, eta: float) -> dict[str, Array]:
     """The oracle's gradient on ``trial`` with ``departures`` taken, by parameter name."""
-    net, hook = procedure(departures, trial.net, trial.data, eta)
-    return step(net, trial.data, None, eta, hook=hook).gradients.by_name()
+    net, hook, rate = procedure(departures, trial.net, trial.data, eta)
+    return step(net, trial.data, None, rate, hook=hook).gradients.by_name()
 
 
 def _agree(a: Mapping[str, Array], b: Mapping[str, Array]) -> bool:

@@ -11,7 +11,7 @@ the audit's own test).  It reports
   numbers it explains and those it leaves, and the sets tied with it (same size, same numbers
   explained: no given number separates them); a set none of whose subsets explains as much;
 * per number, the smallest sets that reproduce it other than calling it a slip, and how many sets
-  of the search would match it **by chance** (:func:`backprop_ref.worked.candidates.chance_matches`:
+  of the search would match it **by chance** (:func:`backprop_ref.worked.chance.chance_matches`:
   the density of the search's distinct outcomes within ±1000 units of the last printed digit);
 * plainly, when no set within the bound explains every number.
 
@@ -35,8 +35,16 @@ import numpy as np
 from backprop_ref.errors import InputError
 from backprop_ref.worked import trace
 from backprop_ref.worked.audit import decimals, matches
-from backprop_ref.worked.candidates import DIGITS, chance_matches
-from backprop_ref.worked.departures import Departure, compatible, default, procedure, reference_slip
+from backprop_ref.worked.chance import DIGITS, chance_matches
+from backprop_ref.worked.departures import (
+    Departure,
+    compatible,
+    default,
+    printed_values_carried,
+    procedure,
+    reference_slip,
+    slip_repeated,
+)
 from backprop_ref.worked.spec import Spec, parse_toml, read
 from backprop_ref.worked.trace import Address
 
@@ -46,6 +54,8 @@ MAX_DEPARTURES = 3
 MAX_SETS = 50_000
 #: Units of the last printed digit either side of a printed number, for the chance estimate.
 WINDOW = 1000.0
+#: The kinds of a forward pass a hand calculation may carry as printed.
+FORWARD = ("z", "a")
 
 
 @dataclass(frozen=True)
@@ -122,9 +132,11 @@ def run_values(spec: Spec, departures: Sequence[Departure], numbers: Sequence[Gi
     2.0
     """
     steps = spec.steps if any(g.address.kind in trace.AFTER_THE_RUN for g in numbers) else 1
-    net, hook = procedure(departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps)
+    net, hook, eta = procedure(
+        departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps
+    )
     try:
-        run = trace.run(net, spec.x, spec.y, spec.run_eta, steps, hook=hook)
+        run = trace.run(net, spec.x, spec.y, eta, steps, hook=hook)
     except InputError:  # a departure that makes the run diverge explains nothing
         return None
     with np.errstate(all="ignore"):
@@ -165,8 +177,8 @@ class Explanation:
 @dataclass(frozen=True)
 class NumberReport:
     """One number: its exact value, the smallest sets reproducing it (not as its own slip), and,
-    among the sets of catalogue departures alone (no slips), how many distinct outcomes match it
-    and how many would by chance."""
+    among the sets searched that do not call it a slip, how many distinct outcomes match it and
+    how many would by chance (every hypothesis tried on it counts)."""
 
     given: Given
     exact: float
@@ -193,7 +205,7 @@ class Report:
 
 
 def _key(values: Sequence[float]) -> tuple[float, ...]:
-    """Values rounded to :data:`~backprop_ref.worked.candidates.DIGITS` significant digits."""
+    """Values rounded to :data:`~backprop_ref.worked.chance.DIGITS` significant digits."""
     return tuple(float(f"{v:.{DIGITS}g}") if math.isfinite(v) else v for v in values)
 
 
@@ -208,8 +220,8 @@ def _reproduces(g: Given, value: float) -> bool:
 def _explained(
     numbers: Sequence[Given], departures: tuple[Departure, ...], values: Sequence[float]
 ) -> tuple[bool, ...]:
-    slipped = {d.param for d in departures if d.id == "reference_slip"}
-    return tuple(g.label in slipped or _reproduces(g, v) for g, v in zip(numbers, values, strict=True))
+    slipped = {a for d in departures for a in d.slips}
+    return tuple(g.address in slipped or _reproduces(g, v) for g, v in zip(numbers, values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -250,7 +262,7 @@ def search(
         v = run_values(spec, (d,), numbers)
         if v is None:
             continue
-        slip = d.param if d.id == "reference_slip" else None
+        slip = d.slips or None
         if _key(v) == _key(base) and slip is None:
             no_effect.append(d)
             continue
@@ -307,15 +319,72 @@ def explain(
     >>> from backprop_ref.worked.spec import load
     >>> report = explain(load("afteracademy"), max_departures=2)
     >>> report.complete, [d.name for d in report.explanations[0].departures]
-    (False, ['reference_slip:net(o1)', 'reference_slip:out(o2)'])
+    (False, ['output_delta_extra_fprime', 'printed_values_carried:all'])
     """
     numbers = list(printed(spec) if numbers is None else numbers)
     if not numbers:
         raise InputError("numbers", "at least one number to explain", numbers)
     if isinstance(max_departures, bool) or not isinstance(max_departures, int) or max_departures < 0:
         raise InputError("--max-departures", "a whole number ≥ 0", max_departures)
-    options = default(spec.network) + [reference_slip(g.label, g.address, g.number) for g in numbers]
-    return judge(search(spec, numbers, options, max_departures, progress), numbers, max_departures)
+    return judge(
+        search(spec, numbers, options(spec, numbers), max_departures, progress), numbers, max_departures
+    )
+
+
+def options(spec: Spec, numbers: Sequence[Given]) -> list[Departure]:
+    """The departures a search for ``numbers`` tries: the catalogue's that apply, and the readings.
+
+    The readings: each number a slip (:func:`~backprop_ref.worked.departures.reference_slip`); the
+    forward values carried as printed, with none, each one, or all of the printed slips among them
+    recomputed (:func:`~backprop_ref.worked.departures.printed_values_carried`); each printed slip
+    made again after the step (:func:`~backprop_ref.worked.departures.slip_repeated`).  A *printed
+    slip* here is a forward value that does not follow from the other printed values.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> spec = load("afteracademy")
+    >>> names = [d.name for d in options(spec, printed(spec))]
+    >>> [n for n in names if n.startswith(("printed_values", "slip_"))]  # doctest: +NORMALIZE_WHITESPACE
+    ['printed_values_carried:all', 'printed_values_carried:net(o1) recomputed',
+     'printed_values_carried:out(o2) recomputed', 'printed_values_carried:net(o1), out(o2) recomputed',
+     'slip_repeated:net(o1)', 'slip_repeated:out(o2)']
+    """
+    slips = forward_slips(spec, numbers)
+    carried = {g.address: g.digits for g in numbers if g.address.kind in FORWARD and not g.address.step}
+    recomputed = dict.fromkeys([(), *((g,) for g in slips), tuple(slips)])
+    return [
+        *default(spec.network),
+        *(
+            printed_values_carried(
+                carried,
+                [g.address for g in slips if g not in r],
+                ", ".join(g.label for g in r) + " recomputed" if r else "all",
+            )
+            for r in recomputed
+        ),
+        *(slip_repeated(g.label, g.address, g.number) for g in slips),
+        *(reference_slip(g.label, g.address, g.number) for g in numbers),
+    ]
+
+
+def forward_slips(spec: Spec, numbers: Sequence[Given]) -> list[Given]:
+    """The given forward values (z, a of the first step) that do not follow from the others as printed.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> [g.label for g in forward_slips(load("afteracademy"), printed(load("afteracademy")))]
+    ['net(o1)', 'out(o2)']
+    """
+    forward = [g for g in numbers if g.address.kind in FORWARD and not g.address.step]
+    out = []
+    for g in forward:
+        others = {h.address: h.number for h in forward if h.address != g.address}
+        value = trace.run(spec.network, spec.x, spec.y, spec.run_eta, 1, others).value(g.address)
+        if not _reproduces(g, value):
+            out.append(g)
+    return out
 
 
 def judge(found: Search, numbers: Sequence[Given], max_departures: int) -> Report:
@@ -361,7 +430,7 @@ def _explanations(
         key=lambda e: (
             -e.outcome.count,
             len(e.departures),
-            sum(d.id == "reference_slip" for d in e.departures),
+            sum(bool(d.slips) for d in e.departures),
         )
     )
     return tuple(found)
@@ -371,14 +440,11 @@ def _per_number(
     numbers: Sequence[Given], i: int, outcomes: Mapping[tuple[Departure, ...], Outcome]
 ) -> NumberReport:
     g = numbers[i]
-    own = f"slip:{g.address}"
-    fair = [o for o in outcomes.values() if all(d.slot != own for d in o.departures)]
+    fair = [o for o in outcomes.values() if all(g.address not in d.slips for d in o.departures)]
     hits = [o for o in fair if o.explained[i]]
     smallest = min((len(o.departures) for o in hits), default=None)
     best = tuple(o.departures for o in hits if len(o.departures) == smallest)
-    searched = [
-        o.values[i] for o in fair if o.departures and all(d.id != "reference_slip" for d in o.departures)
-    ]
+    searched = [o.values[i] for o in fair if o.departures]
     exact = outcomes[()].values[i]
     if not searched:
         return NumberReport(g, exact, best, 0, 0.0)
