@@ -15,6 +15,9 @@ the audit's own test).  It reports
   the density of the search's distinct outcomes within ±1000 units of the last printed digit);
 * plainly, when no set within the bound explains every number.
 
+:func:`nearest` ranks a search's distinct outcomes by their distance from chosen numbers, for a
+forensic page that asks how near the search comes to a number nothing reproduces.
+
 Departures that change none of the given numbers are run once and left out of larger sets (a set
 with one adds nothing a smaller set lacks).  Runs use the spec's run (:meth:`Spec.run`'s
 ``trace.run``) with the departures' network and hook; the first step only when no number depends
@@ -35,7 +38,7 @@ import numpy as np
 from backprop_ref.errors import InputError
 from backprop_ref.worked import trace
 from backprop_ref.worked.audit import decimals, matches
-from backprop_ref.worked.chance import DIGITS, chance_matches
+from backprop_ref.worked.chance import DIGITS, chance_matches, residual
 from backprop_ref.worked.departures import (
     Departure,
     compatible,
@@ -209,8 +212,16 @@ def _key(values: Sequence[float]) -> tuple[float, ...]:
     return tuple(float(f"{v:.{DIGITS}g}") if math.isfinite(v) else v for v in values)
 
 
-def _reproduces(g: Given, value: float) -> bool:
-    """:func:`~backprop_ref.worked.audit.matches`, asked only where a float comparison can't say."""
+def reproduces(g: Given, value: float) -> bool:
+    """Whether ``value`` reproduces the printed ``g`` (:func:`~backprop_ref.worked.audit.matches`,
+    asked only where a float comparison can't say).
+
+    Examples
+    --------
+    >>> g = Given("new w1", Address("W_new", 1), "0.249921")
+    >>> reproduces(g, 0.24992), reproduces(g, 0.2499199)
+    (True, False)
+    """
     gap = abs(g.number - value)
     if gap < 0.5 * g.unit:
         return True
@@ -221,7 +232,7 @@ def _explained(
     numbers: Sequence[Given], departures: tuple[Departure, ...], values: Sequence[float]
 ) -> tuple[bool, ...]:
     slipped = {a for d in departures for a in d.slips}
-    return tuple(g.address in slipped or _reproduces(g, v) for g, v in zip(numbers, values, strict=True))
+    return tuple(g.address in slipped or reproduces(g, v) for g, v in zip(numbers, values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -332,7 +343,8 @@ def explain(
 
 
 def options(spec: Spec, numbers: Sequence[Given]) -> list[Departure]:
-    """The departures a search for ``numbers`` tries: the catalogue's that apply, and the readings.
+    """The departures a search for ``numbers`` tries: the catalogue's that apply (a learning rate
+    other than the stated one), and the readings.
 
     The readings: each number a slip (:func:`~backprop_ref.worked.departures.reference_slip`); the
     forward values carried as printed, with none, each one, or all of the printed slips among them
@@ -354,7 +366,7 @@ def options(spec: Spec, numbers: Sequence[Given]) -> list[Departure]:
     carried = {g.address: g.digits for g in numbers if g.address.kind in FORWARD and not g.address.step}
     recomputed = dict.fromkeys([(), *((g,) for g in slips), tuple(slips)])
     return [
-        *default(spec.network),
+        *(d for d in default(spec.network) if d.rate != spec.run_eta),  # the stated η is no departure
         *(
             printed_values_carried(
                 carried,
@@ -382,7 +394,7 @@ def forward_slips(spec: Spec, numbers: Sequence[Given]) -> list[Given]:
     for g in forward:
         others = {h.address: h.number for h in forward if h.address != g.address}
         value = trace.run(spec.network, spec.x, spec.y, spec.run_eta, 1, others).value(g.address)
-        if not _reproduces(g, value):
+        if not reproduces(g, value):
             out.append(g)
     return out
 
@@ -448,5 +460,59 @@ def _per_number(
     exact = outcomes[()].values[i]
     if not searched:
         return NumberReport(g, exact, best, 0, 0.0)
-    matched = len({_key([v]) for v in searched if _reproduces(g, v)})
+    matched = len({_key([v]) for v in searched if reproduces(g, v)})
     return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched, WINDOW)[1])
+
+
+@dataclass(frozen=True)
+class Near:
+    """One distinct outcome of a search near some printed numbers.
+
+    ``departures`` is the smallest set giving it (then the first by name), ``sets`` how many sets of
+    the search give it; ``residuals`` are in units of each number's last printed digit.
+    """
+
+    departures: tuple[Departure, ...]
+    values: tuple[float, ...]
+    residuals: tuple[float, ...]
+    sets: int
+
+    @property
+    def worst(self) -> float:
+        """The largest absolute residual (at most 1: every number reproduced)."""
+        return max(abs(r) for r in self.residuals)
+
+
+def nearest(
+    found: Search, numbers: Sequence[Given], which: Sequence[str], count: int = 5, most: int | None = None
+) -> list[Near]:
+    """The ``count`` distinct outcomes of ``found`` nearest the numbers labelled ``which``, jointly.
+
+    Ranked by the largest absolute residual over those numbers, then by the size of the set.  Sets
+    that call one of them a slip are left out, and with ``most``, sets of more than ``most``
+    departures.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> spec = load("afteracademy")
+    >>> numbers = printed(spec)
+    >>> found = search(spec, numbers, options(spec, numbers), 1)
+    >>> best = nearest(found, numbers, ["new w1"], count=1)[0]
+    >>> [d.name for d in best.departures], round(best.residuals[0], 2)
+    (['hidden_delta_fprime_twice'], -1.66)
+    """
+    index = [next(i for i, g in enumerate(numbers) if g.label == label) for label in which]
+    addresses = {numbers[i].address for i in index}
+    groups: dict[tuple[float, ...], list[tuple[Departure, ...]]] = {}
+    for ds, values in found.values.items():
+        if (most is None or len(ds) <= most) and not any(a in addresses for d in ds for a in d.slips):
+            groups.setdefault(_key([values[i] for i in index]), []).append(ds)
+    out = []
+    for sets in groups.values():
+        smallest = min(sets, key=lambda ds: (len(ds), [d.name for d in ds]))
+        values = tuple(found.values[smallest][i] for i in index)
+        res = tuple(float(residual(numbers[i].digits, v)) for i, v in zip(index, values, strict=True))
+        out.append(Near(smallest, values, res, len(sets)))
+    out.sort(key=lambda n: (n.worst, len(n.departures)))
+    return out[:count]
