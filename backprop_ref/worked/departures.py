@@ -2,9 +2,10 @@
 
 A *departure* is one documented way a computation can differ from the spec's: a convention option
 (biases updated or not, the hidden δ through the weights from before or after their update, the
-½, a sum or a mean), a mistake learners make (ids as in ``shared/LEARNER_MISTAKES.md``), or a way
-of reading printed numbers (a hand calculation carrying d decimals, the printed number itself a
-slip).  Each has an ``id``, a one-line ``description``, the ``math`` line it changes (as the
+½, a sum or a mean), a mistake learners make (ids as in ``shared/LEARNER_MISTAKES.md`` where it
+has them: another η, a layer left out of the step, inputs taken crosswise, σ′ twice ... are new),
+or a way of reading printed numbers (a hand calculation carrying d decimals, the printed number
+itself a slip, the printed forward values carried on, a printed slip made again after the step).  Each has an ``id``, a one-line ``description``, the ``math`` line it changes (as the
 departure writes it) and says where it ``shows_with`` (what a network needs for it to have an effect).
 
 A departure changes the computation in one or more of three ways, never by editing text:
@@ -959,29 +960,23 @@ CATALOGUE: tuple[Departure, ...] = (
         )
         for rate in RATES
     ),
-    Departure(
-        "weights_frozen",
-        "mistake",
-        "the output layer's weights left out of the step (only the hidden layers' updated)",
-        "Wᴸ ← Wᴸ",
-        "a hidden layer",
-        "frozen output",
-        applies=_layers,
-        in_gradient=False,
-        param="output",
-        rewrite=_on("dW", _output, lambda ctx, l, v: 0 * v),
-    ),
-    Departure(
-        "weights_frozen",
-        "mistake",
-        "the hidden layers' weights left out of the step (only the output layer's updated)",
-        "Wˡ ← Wˡ for l < L",
-        "a hidden layer",
-        "frozen hidden",
-        applies=_layers,
-        in_gradient=False,
-        param="hidden",
-        rewrite=_on("dW", _hidden, lambda ctx, l, v: 0 * v),
+    *(
+        Departure(
+            "weights_frozen",
+            "mistake",
+            f"the {layers} weights left out of the step (only the {others} updated)",
+            math,
+            "a hidden layer",
+            f"frozen {param}",
+            applies=_layers,
+            in_gradient=False,
+            param=param,
+            rewrite=_on("dW", where, lambda ctx, l, v: 0 * v),
+        )
+        for param, layers, others, math, where in (
+            ("output", "output layer's", "hidden layers'", "Wᴸ ← Wᴸ", _output),
+            ("hidden", "hidden layers'", "output layer's", "Wˡ ← Wˡ for l < L", _hidden),
+        )
     ),
     Departure(
         "first_weight_only",
