@@ -5,8 +5,9 @@ A *departure* is one documented way a computation can differ from the spec's: a 
 ½, a sum or a mean), a mistake learners make (ids as in ``shared/LEARNER_MISTAKES.md`` where it
 has them: another η, a layer left out of the step, inputs taken crosswise, σ′ twice ... are new),
 or a way of reading printed numbers (a hand calculation carrying d decimals, the printed number
-itself a slip, the printed forward values carried on, a printed slip made again after the step).  Each has an ``id``, a one-line ``description``, the ``math`` line it changes (as the
-departure writes it) and says where it ``shows_with`` (what a network needs for it to have an effect).
+itself a slip, the printed forward values carried on, a printed slip made again after the step).
+Each has an ``id``, a one-line ``description``, the ``math`` line it changes (as the departure
+writes it) and says where it ``shows_with`` (what a network needs for it to have an effect).
 
 A departure changes the computation in one or more of three ways, never by editing text:
 
