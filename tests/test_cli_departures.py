@@ -66,6 +66,18 @@ def test_diagnose_names_the_flipped_sign_and_agrees_with_the_correct_code(
     assert [[d["id"] for d in ds] for ds in doc["matches"]] == [["update_sign_flipped"]]
 
 
+def test_diagnose_varies_the_hidden_width_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = gradient_file(tmp_path, 1)  # written for any hidden width
+    assert main(["diagnose", target, "--spec", "afteracademy", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sizes"] == [[2, 2, 2]] * 3
+    assert main(["diagnose", target, "--spec", "afteracademy", "--vary-sizes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sizes"] == [[2, 2, 2], [2, 3, 2], [2, 4, 2]]
+    assert main(["diagnose", target, "--spec", "afteracademy", "--vary-sizes"]) == 0
+    assert "sizes 2-2-2, 2-3-2, 2-4-2" in capsys.readouterr().out
+
+
 def test_diagnose_takes_the_family_from_flags_as_from_a_spec(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
