@@ -155,13 +155,11 @@ def test_afteracademy_new_w1_is_reached_only_with_an_extra_fprime() -> None:
     departures every set that reaches it has an extra σ′ (in the hidden or the output δ); nothing
     reaches the error after the step; the chance estimate is stated beside the matches."""
     spec = load("afteracademy")
-    x1, w1, eta = 0.1, 0.25, 0.5
-    implied = (w1 - 0.249921) / eta
+    implied = (0.25 - 0.249921) / 0.5  # (w1 − printed new w1) / η
     h1 = 1 / (1 + np.exp(-(0.25 * 0.1 + 0.15 * 0.2 + 0.45)))
     correct = gradient([w.copy() for w in spec.network.W], [c.copy() for c in spec.network.b], spec.x, spec.y,
                        Family((2, 2, 2), ("sigmoid", "sigmoid"), bias="shared"))[0][0][0, 0]  # fmt: skip
     assert abs(implied / correct - h1 * (1 - h1)) < 0.01  # why σ′ twice comes near
-    assert x1 == spec.x[0, 0]
     report = explain(spec, max_departures=2)
     by_name = {n.given.label: n for n in report.per_number}
     assert by_name["E(total) after"].best == ()

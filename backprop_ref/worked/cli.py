@@ -551,8 +551,8 @@ def _explain(spec: Spec, mine: str | None, max_departures: int, as_json: bool) -
         "(--json lists all):"
         f"\n\n{table(['#', 'departures', 'explains', 'leaves'], rows)}\n\n"
         + table(["name", "printed", "exact", "smallest explanation", "matches", "by chance"], per)
-        + f"\n\n(matches, by chance: distinct outcomes of catalogue departures within one unit of the last "
-        f"printed digit, and the count chance would give)\n\ndepartures:\n{legend}"
+        + "\n\n(matches, by chance: distinct outcomes of the sets tried (but the number's own slip) within "
+        f"one unit of the last printed digit, and the count chance would give)\n\ndepartures:\n{legend}"
     )
     return 0 if report.complete else 1
 
