@@ -7,7 +7,7 @@ import pytest
 
 from backprop_ref.errors import InputError
 from backprop_ref.worked.departures import CATALOGUE
-from backprop_ref.worked.diagnose import diagnose, load_function
+from backprop_ref.worked.diagnose import candidates, diagnose, load_function, trials
 from tests.buggy import FAMILIES, Family, buggy, confusion, network
 
 #: Pairs no gradient can tell apart: the ½ dropped from the cost doubles ∂C/∂a exactly as the
@@ -85,3 +85,31 @@ def test_a_function_that_raises_or_returns_the_wrong_shape_is_unusable_input() -
         diagnose(transposed, network(fam))
     with pytest.raises(InputError, match=r"FILE\.py:FUNC"):
         load_function("nofunction")
+
+
+def test_layer_widths_are_the_familys_unless_asked() -> None:
+    fam = FAMILIES["2-2-2 σ/σ, ½Σ, sum, λ=0.3"]
+    fixed = diagnose(buggy(fam, None), network(fam), 0.5)
+    assert set(fixed.sizes) == {(2, 2, 2)}
+    varied = diagnose(buggy(fam, None), network(fam), 0.5, vary_sizes=True)
+    assert varied.verdict == "agrees"
+    assert len(set(varied.sizes)) == len(varied.sizes)  # each trial its own hidden width
+    assert all(n[0] == 2 and n[-1] == 2 for n in varied.sizes)  # inputs and outputs are the family's
+
+
+def test_varied_widths_show_a_mistake_square_layers_let_through() -> None:
+    """Code that takes W for Wᵀ, or builds ∂J/∂W transposed, runs on square layers and fails on others."""
+    fam = FAMILIES["2-2-2 σ/σ, ½Σ, sum, λ=0.3"]
+    for mistake in ("weights_not_transposed", "outer_product_reversed"):
+        assert diagnose(buggy(fam, mistake), network(fam), 0.5).verdict == "departure"
+        with pytest.raises(InputError, match="got ValueError: "):
+            diagnose(buggy(fam, mistake), network(fam), 0.5, vary_sizes=True)
+
+
+def test_with_varied_widths_only_departures_that_apply_at_every_width_are_tried() -> None:
+    fam = FAMILIES["2-2-2 σ/σ, ½Σ, sum, λ=0.3"]
+    found = diagnose(buggy(fam, "update_sign_flipped"), network(fam), 0.5, vary_sizes=True)
+    nets = [t.net for t in trials(network(fam), vary_sizes=True)]
+    assert [[d.name for d in ds] for ds in found.matches] == [["update_sign_flipped"]]
+    square = {d.name for d in candidates(network(fam))} - {d.name for d in candidates(*nets)}
+    assert square == {"weights_not_transposed", "outer_product_reversed"}

@@ -437,6 +437,11 @@ def _departure_commands(commands: Any) -> None:
         "--eta", type=float, default=0.5, help="the learning rate of the update (default 0.5)"
     )
     sub.add_argument("--seed", type=int, default=0, help="seed of the random networks and data (default 0)")
+    sub.add_argument(
+        "--vary-sizes",
+        action="store_true",
+        help="give the random networks wider hidden layers too (FUNC must work at any width)",
+    )
     sub.add_argument("--json", action="store_true", help="print JSON instead of a report")
 
 
@@ -546,8 +551,8 @@ def _explain(spec: Spec, mine: str | None, max_departures: int, as_json: bool) -
         "(--json lists all):"
         f"\n\n{table(['#', 'departures', 'explains', 'leaves'], rows)}\n\n"
         + table(["name", "printed", "exact", "smallest explanation", "matches", "by chance"], per)
-        + f"\n\n(matches, by chance: distinct outcomes of catalogue departures within one unit of the last "
-        f"printed digit, and the count chance would give)\n\ndepartures:\n{legend}"
+        + "\n\n(matches, by chance: distinct outcomes of the sets tried (but the number's own slip) within "
+        f"one unit of the last printed digit, and the count chance would give)\n\ndepartures:\n{legend}"
     )
     return 0 if report.complete else 1
 
@@ -558,6 +563,7 @@ def _diagnosed(found: Diagnosis) -> dict[str, Any]:
     return {
         "verdict": found.verdict,
         "examples": list(found.examples),
+        "sizes": [list(n) for n in found.sizes],
         "matches": [departures.describe(ds) for ds in found.matches],
         "worst": None
         if worst is None
@@ -569,14 +575,16 @@ def _diagnosed(found: Diagnosis) -> dict[str, Any]:
     }
 
 
-def _diagnose(spec: Spec, target: str, seed: int, as_json: bool) -> int:
-    found = diagnose(load_function(target), spec.network, spec.run_eta, seed=seed)
+def _diagnose(spec: Spec, target: str, seed: int, as_json: bool, vary_sizes: bool) -> int:
+    found = diagnose(load_function(target), spec.network, spec.run_eta, seed=seed, vary_sizes=vary_sizes)
     if as_json:
         print(_json(_diagnosed(found)))
         return 0 if found.verdict == "agrees" else 1
     ran = ", ".join(map(str, found.examples))
+    sizes = "; sizes " + ", ".join("-".join(map(str, n)) for n in found.sizes) if vary_sizes else ""
     lines = [
-        f"{target} ran on {len(found.examples)} random networks of the family of {spec.title} (m = {ran})."
+        f"{target} ran on {len(found.examples)} random networks of the family of {spec.title} "
+        f"(m = {ran}{sizes})."
     ]
     if found.verdict == "agrees":
         lines.append("It agrees with the oracle.")
@@ -670,7 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(spec, args.mine, args.max_departures, args.json)
         if args.command == "diagnose":
-            return _diagnose(spec, args.target, args.seed, args.json)
+            return _diagnose(spec, args.target, args.seed, args.json, args.vary_sizes)
         if args.command == "gradcheck":
             return _gradcheck(spec, args.grads, args.theta, args.rtol, args.atol, args.json)
         if args.command == "trace" and args.format:

@@ -2,21 +2,26 @@
 
 A *departure* is one documented way a computation can differ from the spec's: a convention option
 (biases updated or not, the hidden δ through the weights from before or after their update, the
-½, a sum or a mean), a mistake learners make (ids as in ``shared/LEARNER_MISTAKES.md``), or a way
-of reading printed numbers (a hand calculation carrying d decimals, the printed number itself a
-slip).  Each has an ``id``, a one-line ``description``, the ``math`` line it changes (as the
-departure writes it) and says where it ``shows_with`` (what a network needs for it to have an effect).
+½, a sum or a mean), a mistake learners make (ids as in ``shared/LEARNER_MISTAKES.md`` where it
+has them: another η, a layer left out of the step, inputs taken crosswise, σ′ twice ... are new),
+or a way of reading printed numbers (a hand calculation carrying d decimals, the printed number
+itself a slip, the printed forward values carried on, a printed slip made again after the step).
+Each has an ``id``, a one-line ``description``, the ``math`` line it changes (as the departure
+writes it) and says where it ``shows_with`` (what a network needs for it to have an effect).
 
-A departure changes the computation in one or both of two ways, never by editing text:
+A departure changes the computation in one or more of three ways, never by editing text:
 
 * ``network`` -- the oracle's own network with another convention or cost (``Conventions``,
   ``Network``), run by the oracle unchanged;
+* ``rate`` -- the oracle's run with another learning rate η (the rate used, not the one stated);
 * ``rewrite`` -- a step of the oracle's own run replaced as the run reaches it, through the hook
   of :func:`backprop_ref.core.forward`, :func:`backprop_ref.core.backward`,
   :func:`backprop_ref.training.step` and :func:`backprop_ref.worked.trace.run`: the hook sees
   each z, a, ∂C/∂a, δ, ∂J/∂W, ∂J/∂b, the cost and the new parameters, and the rewrite returns
   what the departing computation would have there, computed from what the run has seen so far
-  (:class:`Context`).  Everything downstream is then computed by the oracle from it.
+  (:class:`Context`).  Everything downstream is then computed by the oracle from it.  A rewrite of
+  ∂J/∂W or ∂J/∂b changes what the update applies (a step taken uphill, a layer left out of the
+  step), so a run's ∂J/∂W reads what its update used.
 
 Departures compose: a set is applied in catalogue order (:data:`CATALOGUE`), each rewrite seeing
 what the earlier ones returned.  Two departures that change the same factor of the same line
@@ -29,18 +34,19 @@ out: ``softmax_jacobian_diagonal`` (the oracle has no softmax).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from backprop_ref import kernels
+from backprop_ref import core, kernels
 from backprop_ref.core import Array, Hook
 from backprop_ref.errors import InputError, one_of
 from backprop_ref.network import Batch, Network
 from backprop_ref.training import step
 from backprop_ref.worked import kernel_facts, trace
+from backprop_ref.worked.audit import matches
 from backprop_ref.worked.trace import Address
 
 Kind = Literal["convention", "mistake", "reading"]
@@ -54,7 +60,8 @@ Rewrite = Callable[["Context", str, int, Array], Array]
 class Context:
     """What one run has computed so far, for the rewrites: the network, data, η and each value seen.
 
-    ``seen[(kind, layer)]`` is the last value the composed hook returned for that quantity;
+    ``seen[(kind, layer)]`` is the last value the composed hook returned for that quantity,
+    ``computed[(kind, layer)]`` the value the oracle computed there, before any rewrite;
     ``rewrites`` are the run's rewrites and ``steps`` its number of steps (for ``online_updates``,
     which reruns the step example by example).
     """
@@ -65,6 +72,7 @@ class Context:
     steps: int = 1
     rewrites: list[Rewrite] = field(default_factory=list)
     seen: dict[tuple[str, int], Array] = field(default_factory=dict)
+    computed: dict[tuple[str, int], Array] = field(default_factory=dict)
     online: Network | None = None
 
     @property
@@ -119,7 +127,9 @@ class Departure:
 
     ``param`` distinguishes variants of one id (the decimals carried, the printed number that is a
     slip); :attr:`name` is ``id`` or ``id:param``.  ``in_gradient`` says whether it changes the
-    gradient a gradient function returns (``diagnose`` tries only those).
+    gradient a gradient function returns (``diagnose`` tries only those).  ``rate`` is the learning
+    rate the departing run uses in place of the stated one.  ``slips`` are the printed numbers it
+    puts in as printed though they do not follow from what comes before them: it calls them slips.
     """
 
     id: str
@@ -133,6 +143,8 @@ class Departure:
     rewrite: Rewrite | None = None
     in_gradient: bool = True
     param: str | None = None
+    rate: float | None = None
+    slips: tuple[Address, ...] = ()
 
     @property
     def name(self) -> str:
@@ -231,6 +243,27 @@ def _shortcut_on_z(ctx: Context, l: int, value: Array) -> Array:
 
 def _shortcut(net: Network) -> bool:
     return any(kernel_facts.shortcut(name) is not None for name in net.activations)
+
+
+def _hidden_shortcut(net: Network) -> bool:
+    return any(kernel_facts.shortcut(name) is not None for name in net.activations[:-1])
+
+
+def _first_weight(ctx: Context, l: int, value: Array) -> Array:
+    """Only entry [0, 0] of ∂J/∂Wˡ (w1, w5: the weight a worked example works out) kept."""
+    mask = np.zeros_like(value)
+    mask[..., 0, 0] = 1.0
+    return value * mask
+
+
+def _one_path(row: slice) -> Callable[[Context, int, Array], Array]:
+    """∂C/∂aˡ through the one unit of layer l + 1 that ``row`` picks (its path alone)."""
+    return lambda ctx, l, v: ctx.weights_through(l + 1)[row].T @ ctx.seen[("delta", l + 1)][row]
+
+
+def _uphill(where: Callable[[Context, int], bool]) -> Rewrite:
+    """The step of the layers ``where`` accepts reversed: ∂J/∂W and ∂J/∂b negated there."""
+    return _both(*(_on(k, where, lambda ctx, l, v: -v) for k in ("dW", "db")))
 
 
 def _kinked(net: Network) -> bool:
@@ -364,10 +397,109 @@ def reference_slip(name: str, address: Address, printed: float) -> Departure:
         rewrite=lambda ctx, kind, l, value: put_in(kind, l, value),
         in_gradient=False,
         param=name,
+        slips=(address,),
+    )
+
+
+def printed_values_carried(
+    printed: Mapping[Address, str], kept: Collection[Address], param: str
+) -> Departure:
+    """The forward pass carries the printed values (rounded, as a hand calculation reuses them).
+
+    Each printed z or a of the first step (``printed``: address to digits) is put in place of the
+    computed one where it is a rounding of the value computed from what was put in before it, and
+    where its address is in ``kept`` even when it is not (a slip carried on).  A printed slip not
+    kept is recomputed, and so is every printed value after it that no longer follows.  ``param``
+    names the variant.
+
+    Examples
+    --------
+    >>> d = printed_values_carried({Address("a", 1, (0, 0)): "0.6236"}, (), "all")
+    >>> d.name, d.slips
+    ('printed_values_carried:all', ())
+    """
+    by_array: dict[tuple[str, int], list[tuple[Address, str]]] = {}
+    for address, digits in printed.items():
+        if address.kind in ("z", "a") and not address.step:
+            by_array.setdefault((address.kind, address.layer), []).append((address, digits))
+
+    def rewrite(ctx: Context, kind: str, l: int, value: Array) -> Array:
+        entries = by_array.get((kind, l))
+        if not entries:
+            return value
+        value = np.array(value, dtype=np.float64)
+        for address, digits in entries:
+            if address in kept or matches(digits, float(value[address.index])):
+                value[address.index] = float(digits)
+        return value
+
+    return Departure(
+        "printed_values_carried",
+        "reading",
+        "the forward values taken as printed (rounded) where the article prints them"
+        + ("" if param == "all" else f"; {param}"),
+        "zˡ, aˡ as printed (a rounding of the computed value), in place of the computed",
+        "printed forward values",
+        "printed values",
+        rewrite=rewrite,
+        in_gradient=False,
+        param=param,
+        slips=tuple(kept),
+    )
+
+
+def slip_repeated(name: str, address: Address, printed: float) -> Departure:
+    """The printed slip in ``name`` made again in the forward pass after the step (for the cost after it).
+
+    The slip is the printed value less the value the run computed there (from what it had put in
+    before); the same amount is added to that quantity when the cost after the step is computed.
+
+    Examples
+    --------
+    >>> slip_repeated("net(o1)", Address("z", 2), 0.794609).math
+    'z[2][0] after the step += (0.794609 − z[2][0] computed)'
+    """
+
+    def shifted(by: float) -> Hook:
+        def hook(kind: str, layer: int, value: Array) -> Array:
+            if (kind, layer) != (address.kind, address.layer):
+                return value
+            value = np.array(value, dtype=np.float64)
+            value[address.index] += by
+            return value
+
+        return hook
+
+    def rewrite(ctx: Context, kind: str, l: int, value: Array) -> Array:
+        if kind != "cost_after":
+            return value
+        slip = printed - float(ctx.computed[(address.kind, address.layer)][address.index])
+        final = ctx.net.with_arrays(
+            [ctx.seen[("W_new", k)] for k in range(1, ctx.L + 1)],
+            [ctx.seen[("b_new", k)] for k in range(1, ctx.L + 1)],
+        )
+        cost = []
+        for hook in (core.unchanged, shifted(slip)):
+            fw = final.forward(ctx.data, hook)
+            cost.append(final.stacked_cost(fw.z[-1], fw.a[-1], ctx.y, final.W))
+        return value + (cost[1] - cost[0])  # type: ignore[no-any-return]
+
+    return Departure(
+        "slip_repeated",
+        "reading",
+        f"the slip in the printed {name} made again when the cost after the step is computed",
+        f"{address} after the step += ({printed!r} − {address} computed)",
+        "a printed slip in the forward pass and the cost after the step",
+        f"repeat:{address}",
+        rewrite=rewrite,
+        in_gradient=False,
+        param=name,
     )
 
 
 _L2 = "λ > 0"
+#: The learning rates a run may have used in place of the stated one (``learning_rate``).
+RATES = (0.1, 0.25, 0.5, 1.0)
 #: Every convention and mistake, in the order a set applies them (see the module docstring); the
 #: readings (:func:`rounded_intermediates`, :func:`reference_slip`) come after them.
 CATALOGUE: tuple[Departure, ...] = (
@@ -527,11 +659,18 @@ CATALOGUE: tuple[Departure, ...] = (
         "a layer with more than one unit above",
         "hidden ∂C/∂a",
         applies=_layers,
-        rewrite=_on(
-            "dC_da",
-            _hidden,
-            lambda ctx, l, v: ctx.weights_through(l + 1)[-1:].T @ ctx.seen[("delta", l + 1)][-1:],
-        ),
+        rewrite=_on("dC_da", _hidden, _one_path(slice(-1, None))),
+    ),
+    Departure(
+        "single_downstream_path",
+        "mistake",
+        "∂C/∂aˡⱼ takes the first outgoing path only (the worked one; the others left out)",
+        "∂C/∂aˡⱼ = Wˡ⁺¹₁ⱼ δˡ⁺¹₁ for the first unit above only",
+        "a layer with more than one unit above",
+        "hidden ∂C/∂a",
+        applies=_layers,
+        param="first",
+        rewrite=_on("dC_da", _hidden, _one_path(slice(0, 1))),
     ),
     Departure(
         "hidden_delta_from_raw_error",
@@ -581,6 +720,17 @@ CATALOGUE: tuple[Departure, ...] = (
         rewrite=_on("delta", _explicit_fprime, _shortcut_on_z),
     ),
     Departure(
+        "fprime_shortcut_on_z",
+        "mistake",
+        "the shortcut f′ = a(1 − a) (tanh: 1 − a²) applied to z in the hidden layers only",
+        "δˡ = ∂C/∂aˡ ⊙ zˡ(1 − zˡ) for l < L",
+        "a hidden sigmoid or tanh layer",
+        "f′",
+        applies=lambda net: _layers(net) and _hidden_shortcut(net),
+        param="hidden",
+        rewrite=_on("delta", _hidden, _shortcut_on_z),
+    ),
+    Departure(
         "hidden_delta_missing_fprime",
         "mistake",
         "f′ dropped from the hidden δ",
@@ -589,6 +739,18 @@ CATALOGUE: tuple[Departure, ...] = (
         "f′",
         applies=_layers,
         rewrite=_on("delta", _hidden, lambda ctx, l, v: _dC_da(ctx, l)),
+    ),
+    Departure(
+        "hidden_delta_fprime_twice",
+        "mistake",
+        "f′ applied twice in the hidden δ (once in ∂C/∂aˡ, once more in δˡ)",
+        "δˡ = (Wˡ⁺¹)ᵀ δˡ⁺¹ ⊙ f′(zˡ) ⊙ f′(zˡ)",
+        "a hidden activation other than the identity and ReLU",
+        "f′",
+        applies=_layers,
+        rewrite=_on(
+            "delta", _hidden, lambda ctx, l, v: _dC_da(ctx, l) * ctx.fprime(l)(ctx.seen[("z", l)]) ** 2
+        ),
     ),
     Departure(
         "fprime_wrong_layer",
@@ -650,6 +812,18 @@ CATALOGUE: tuple[Departure, ...] = (
         "outer product",
         applies=_square,
         rewrite=_on("dW", _any_layer, lambda ctx, l, v: (v - ctx.l2_of(l)).T + ctx.l2_of(l)),
+    ),
+    Departure(
+        "inputs_crosswise",
+        "mistake",
+        "the inputs taken in reverse order in the first layer's weight gradient (x2 for x1)",
+        "∂J/∂W¹ⱼₖ = Σₑ δ¹ⱼₑ x₍ₙ₋ₖ₎ₑ (x reversed)",
+        "two or more inputs that differ",
+        "inputs",
+        applies=lambda net: net.sizes[0] > 1,
+        rewrite=_on(
+            "dW", lambda ctx, l: l == 1, lambda ctx, l, v: (v - ctx.l2_of(l))[:, ::-1] + ctx.l2_of(l)
+        ),
     ),
     Departure(
         "bias_gradient_mean",
@@ -749,13 +923,84 @@ CATALOGUE: tuple[Departure, ...] = (
         "θ ← θ + η ∂J/∂θ",
         "every spec",
         "sign",
-        rewrite=_scaled(("dW", "db"), lambda ctx, l: -1.0),
+        rewrite=_uphill(_any_layer),
+    ),
+    Departure(
+        "update_sign_flipped",
+        "mistake",
+        "the output layer's step taken uphill (the hidden layers' downhill)",
+        "θᴸ ← θᴸ + η ∂J/∂θᴸ",
+        "a hidden layer",
+        "sign",
+        applies=_layers,
+        param="output",
+        rewrite=_uphill(_output),
+    ),
+    Departure(
+        "update_sign_flipped",
+        "mistake",
+        "the hidden layers' step taken uphill (the output layer's downhill)",
+        "θˡ ← θˡ + η ∂J/∂θˡ for l < L",
+        "a hidden layer",
+        "sign",
+        applies=_layers,
+        param="hidden",
+        rewrite=_uphill(_hidden),
+    ),
+    *(
+        Departure(
+            "learning_rate",
+            "mistake",
+            f"the step taken with η = {rate} in place of the stated rate",
+            f"θ ← θ − {rate} ∂J/∂θ",
+            "a spec whose stated η is another",
+            "rate",
+            in_gradient=False,
+            param=str(rate),
+            rate=rate,
+        )
+        for rate in RATES
+    ),
+    *(
+        Departure(
+            "weights_frozen",
+            "mistake",
+            f"the {layers} weights left out of the step (only the {others} updated)",
+            math,
+            "a hidden layer",
+            f"frozen {param}",
+            applies=_layers,
+            in_gradient=False,
+            param=param,
+            rewrite=_on("dW", where, lambda ctx, l, v: 0 * v),
+        )
+        for param, layers, others, math, where in (
+            ("output", "output layer's", "hidden layers'", "Wᴸ ← Wᴸ", _output),
+            ("hidden", "hidden layers'", "output layer's", "Wˡ ← Wˡ for l < L", _hidden),
+        )
+    ),
+    Departure(
+        "first_weight_only",
+        "mistake",
+        "only the first weight of each layer updated (w1, w5: the one the worked example works out)",
+        "Wˡ₁₁ ← Wˡ₁₁ − η ∂J/∂Wˡ₁₁, every other weight kept",
+        "a layer of more than one weight",
+        "updated entries",
+        applies=lambda net: any(W_l.size > 1 for W_l in net.W),
+        in_gradient=False,
+        rewrite=_on("dW", _any_layer, _first_weight),
     ),
 )
 #: The decimals a hand calculation may carry (``rounded_intermediates``).
 DECIMALS = (2, 3, 4, 5, 6)
 #: The catalogue ids in the order sets apply them (the readings last).
-ORDER = (*dict.fromkeys(d.id for d in CATALOGUE), "rounded_intermediates", "reference_slip")
+ORDER = (
+    *dict.fromkeys(d.id for d in CATALOGUE),
+    "printed_values_carried",
+    "slip_repeated",
+    "rounded_intermediates",
+    "reference_slip",
+)
 
 
 def default(net: Network) -> list[Departure]:
@@ -798,6 +1043,7 @@ def _hook(ctx: Context) -> Hook:
     """The hook that applies ``ctx.rewrites`` in turn and records what it returns."""
 
     def hook(kind: str, layer: int, value: Array) -> Array:
+        ctx.computed[(kind, layer)] = value
         for rewrite in ctx.rewrites:
             value = rewrite(ctx, kind, layer, value)
         ctx.seen[(kind, layer)] = value
@@ -806,28 +1052,38 @@ def _hook(ctx: Context) -> Hook:
     return hook
 
 
+class Procedure(NamedTuple):
+    """What runs a computation with departures taken: the network, the hook and the rate η."""
+
+    net: Network
+    hook: Hook
+    eta: float
+
+
 def procedure(
     departures: Sequence[Departure], net: Network, data: Batch, eta: float, steps: int = 1
-) -> tuple[Network, Hook]:
-    """The network and the hook that run ``net``'s computation with ``departures`` taken.
+) -> Procedure:
+    """The network, the hook and the rate that run ``net``'s computation with ``departures`` taken.
 
-    Pass both to :func:`backprop_ref.training.step` or :func:`backprop_ref.worked.trace.run`,
-    with the checked ``data``, the rate ``eta`` and the number of ``steps`` given here.  A new hook
-    per run: it records what the run computes.
+    Pass all three to :func:`backprop_ref.training.step` or :func:`backprop_ref.worked.trace.run`,
+    with the checked ``data`` and the number of ``steps`` given here; ``eta`` is the stated rate
+    (the procedure's is another where a departure uses another).  A new hook per run: it records
+    what the run computes.
 
     Examples
     --------
     >>> net = Network(W=[[[0.5]]], b=[[0.0]], activations=["identity"], cost="half_sse")
     >>> data = net.batch([1.0], [2.0])
-    >>> changed, hook = procedure([by_name("update_sign_flipped")], net, data, 0.1)
-    >>> float(step(changed, data, None, eta=0.1, hook=hook).after.W[0][0, 0])   # 0.5 + 0.1·(0.5 − 2)
+    >>> changed, hook, rate = procedure([by_name("update_sign_flipped")], net, data, 0.1)
+    >>> float(step(changed, data, None, eta=rate, hook=hook).after.W[0][0, 0])   # 0.5 + 0.1·(0.5 − 2)
     0.35
     """
     ordered = sorted(departures, key=lambda d: ORDER.index(d.id))
     for d in ordered:
         net = d.network(net)
+        eta = d.rate if d.rate is not None else eta
     ctx = Context(net, data, eta, steps, [d.rewrite for d in ordered if d.rewrite is not None])
-    return net, _hook(ctx)
+    return Procedure(net, _hook(ctx), eta)
 
 
 def describe(departures: Iterable[Departure]) -> list[dict[str, str]]:

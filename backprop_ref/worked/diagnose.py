@@ -24,6 +24,10 @@ Draws: weights normal with standard deviation 1/√n_(l-1) + 0.5, biases uniform
 normal, y uniform in (0.05, 0.95) (scaled to sum to 1 per example where the cost needs a
 distribution); each trial its own number of examples (:data:`EXAMPLES`), so a
 missing or extra 1/m shows; where f′ jumps at 0 (ReLU), one z of the layer is made exactly 0.
+Every trial has the family's layer widths, unless asked (``vary_sizes``): then trial t has
+:data:`WIDER` [t] more units in each hidden layer (inputs and outputs as the family's), so that a
+function written for any width shows what square layers hide (a missing transpose), and only the
+departures that apply at every width are tried.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ from backprop_ref.worked.departures import CATALOGUE, Departure, compatible, pro
 GradientFunction = Callable[..., Any]
 #: The number of examples of each trial: three parameter sets and data.
 EXAMPLES = (3, 1, 4)
+#: With ``vary_sizes``: the units added to each hidden layer of each trial.
+WIDER = (0, 1, 2)
 #: A gradient entry matches when within this relative (and absolute) tolerance.
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -61,8 +67,7 @@ class Trial:
     data: Batch
 
 
-def _draw(family: Network, examples: int, rng: np.random.Generator) -> Trial:
-    sizes = family.sizes
+def _draw(family: Network, sizes: tuple[int, ...], examples: int, rng: np.random.Generator) -> Trial:
     shared = family.conventions.bias == "shared"
     W = [rng.normal(0.0, 1 / np.sqrt(n_prev) + 0.5, (n, n_prev)) for n_prev, n in itertools.pairwise(sizes)]
     b = [rng.uniform(-1.0, 1.0, (1 if shared else n, 1)) for n in sizes[1:]]
@@ -72,13 +77,13 @@ def _draw(family: Network, examples: int, rng: np.random.Generator) -> Trial:
         y /= y.sum(axis=0)
     for l, name in enumerate(family.activations, start=1):
         if kernel_facts.jump_at_zero(name):  # one weighted input exactly 0, where f′ (ReLU′) jumps
-            a_prev = family.with_arrays(W, b).forward_at(W, b, x).a[l - 1]
+            a_prev = family.forward_at(W, b, x).a[l - 1]
             b[l - 1][0, 0] = -(W[l - 1] @ a_prev)[0, 0]
     net = Network(W=W, b=b, activations=family.activations, cost=family.cost, conventions=family.conventions)
     return Trial(net, net.batch(x, y))
 
 
-def trials(family: Network, seed: int = 0) -> list[Trial]:
+def trials(family: Network, seed: int = 0, vary_sizes: bool = False) -> list[Trial]:
     """The random parameter sets and data ``diagnose`` runs, one per entry of :data:`EXAMPLES`.
 
     Examples
@@ -86,20 +91,27 @@ def trials(family: Network, seed: int = 0) -> list[Trial]:
     >>> from backprop_ref.worked.spec import load
     >>> [t.data.examples for t in trials(load("afteracademy").network)]
     [3, 1, 4]
+    >>> [t.net.sizes for t in trials(load("afteracademy").network, vary_sizes=True)]
+    [(2, 2, 2), (2, 3, 2), (2, 4, 2)]
     """
     rng = np.random.default_rng(seed)
-    return [_draw(family, m, rng) for m in EXAMPLES]
+    n = family.sizes
+    wider = WIDER if vary_sizes else (0,) * len(EXAMPLES)
+    return [
+        _draw(family, (n[0], *(n_l + k for n_l in n[1:-1]), n[-1]), m, rng)
+        for m, k in zip(EXAMPLES, wider, strict=True)
+    ]
 
 
-def candidates(family: Network) -> list[Departure]:
-    """The catalogue's departures that change a gradient and apply to ``family``."""
-    return [d for d in CATALOGUE if d.in_gradient and d.applies(family)]
+def candidates(*nets: Network) -> list[Departure]:
+    """The catalogue's departures that change a gradient and apply to every one of ``nets``."""
+    return [d for d in CATALOGUE if d.in_gradient and all(d.applies(net) for net in nets)]
 
 
 def oracle_gradient(departures: Sequence[Departure], trial: Trial, eta: float) -> dict[str, Array]:
     """The oracle's gradient on ``trial`` with ``departures`` taken, by parameter name."""
-    net, hook = procedure(departures, trial.net, trial.data, eta)
-    return step(net, trial.data, None, eta, hook=hook).gradients.by_name()
+    net, hook, rate = procedure(departures, trial.net, trial.data, eta)
+    return step(net, trial.data, None, rate, hook=hook).gradients.by_name()
 
 
 def _agree(a: Mapping[str, Array], b: Mapping[str, Array]) -> bool:
@@ -188,6 +200,7 @@ class Diagnosis:
     worst: Worst | None
     indistinguishable: list[tuple[list[tuple[Departure, ...]], str]]
     examples: tuple[int, ...]
+    sizes: tuple[tuple[int, ...], ...]
 
 
 def _worst(yours: Sequence[Mapping[str, Array]], oracle: Sequence[Mapping[str, Array]]) -> Worst:
@@ -211,7 +224,9 @@ def _separated_by(group: Sequence[tuple[Departure, ...]]) -> str:
     return "; ".join(needs) if needs else "any network"
 
 
-def diagnose(func: GradientFunction, family: Network, eta: float = 1.0, *, seed: int = 0) -> Diagnosis:
+def diagnose(
+    func: GradientFunction, family: Network, eta: float = 1.0, *, seed: int = 0, vary_sizes: bool = False
+) -> Diagnosis:
     """Diagnose the gradient function ``func`` of the network family ``family``.
 
     Parameters
@@ -224,6 +239,8 @@ def diagnose(func: GradientFunction, family: Network, eta: float = 1.0, *, seed:
         The learning rate the departures that involve η use.
     seed
         Seeds the random parameter sets and data.
+    vary_sizes
+        Give the trials wider hidden layers (:data:`WIDER`); ``func`` must work at any width.
 
     Examples
     --------
@@ -237,9 +254,9 @@ def diagnose(func: GradientFunction, family: Network, eta: float = 1.0, *, seed:
     >>> found.verdict, [[d.id for d in ds] for ds in found.matches]
     ('departure', [['update_sign_flipped']])
     """
-    runs = trials(family, seed)
+    runs = trials(family, seed, vary_sizes)
     yours = [_call(func, t) for t in runs]
-    singles = candidates(family)
+    singles = candidates(*(t.net for t in runs))
     sets: list[tuple[Departure, ...]] = [(), *((d,) for d in singles)]
     gradients = {s: [oracle_gradient(s, t, eta) for t in runs] for s in sets}
     groups: list[list[tuple[Departure, ...]]] = []
@@ -270,4 +287,5 @@ def diagnose(func: GradientFunction, family: Network, eta: float = 1.0, *, seed:
     verdict = "agrees" if found == [()] else "departure" if found else "unexplained"
     worst = None if found else _worst(yours, gradients[()])
     ties = [(g, _separated_by(g)) for g in groups if len(g) > 1]
-    return Diagnosis(verdict, found, worst, ties, tuple(t.data.examples for t in runs))
+    examples, sizes = tuple(t.data.examples for t in runs), tuple(t.net.sizes for t in runs)
+    return Diagnosis(verdict, found, worst, ties, examples, sizes)

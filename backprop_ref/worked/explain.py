@@ -11,9 +11,12 @@ the audit's own test).  It reports
   numbers it explains and those it leaves, and the sets tied with it (same size, same numbers
   explained: no given number separates them); a set none of whose subsets explains as much;
 * per number, the smallest sets that reproduce it other than calling it a slip, and how many sets
-  of the search would match it **by chance** (:func:`backprop_ref.worked.candidates.chance_matches`:
+  of the search would match it **by chance** (:func:`backprop_ref.worked.chance.chance_matches`:
   the density of the search's distinct outcomes within ±1000 units of the last printed digit);
 * plainly, when no set within the bound explains every number.
+
+:func:`nearest` ranks a search's distinct outcomes by their distance from chosen numbers, for a
+forensic page that asks how near the search comes to a number nothing reproduces.
 
 Departures that change none of the given numbers are run once and left out of larger sets (a set
 with one adds nothing a smaller set lacks).  Runs use the spec's run (:meth:`Spec.run`'s
@@ -35,8 +38,16 @@ import numpy as np
 from backprop_ref.errors import InputError
 from backprop_ref.worked import trace
 from backprop_ref.worked.audit import decimals, matches
-from backprop_ref.worked.candidates import DIGITS, chance_matches
-from backprop_ref.worked.departures import Departure, compatible, default, procedure, reference_slip
+from backprop_ref.worked.chance import DIGITS, chance_matches, residual
+from backprop_ref.worked.departures import (
+    Departure,
+    compatible,
+    default,
+    printed_values_carried,
+    procedure,
+    reference_slip,
+    slip_repeated,
+)
 from backprop_ref.worked.spec import Spec, parse_toml, read
 from backprop_ref.worked.trace import Address
 
@@ -46,6 +57,8 @@ MAX_DEPARTURES = 3
 MAX_SETS = 50_000
 #: Units of the last printed digit either side of a printed number, for the chance estimate.
 WINDOW = 1000.0
+#: The kinds of a forward pass a hand calculation may carry as printed.
+FORWARD = ("z", "a")
 
 
 @dataclass(frozen=True)
@@ -122,9 +135,11 @@ def run_values(spec: Spec, departures: Sequence[Departure], numbers: Sequence[Gi
     2.0
     """
     steps = spec.steps if any(g.address.kind in trace.AFTER_THE_RUN for g in numbers) else 1
-    net, hook = procedure(departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps)
+    net, hook, eta = procedure(
+        departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps
+    )
     try:
-        run = trace.run(net, spec.x, spec.y, spec.run_eta, steps, hook=hook)
+        run = trace.run(net, spec.x, spec.y, eta, steps, hook=hook)
     except InputError:  # a departure that makes the run diverge explains nothing
         return None
     with np.errstate(all="ignore"):
@@ -165,8 +180,8 @@ class Explanation:
 @dataclass(frozen=True)
 class NumberReport:
     """One number: its exact value, the smallest sets reproducing it (not as its own slip), and,
-    among the sets of catalogue departures alone (no slips), how many distinct outcomes match it
-    and how many would by chance."""
+    among the sets searched that do not call it a slip, how many distinct outcomes match it and
+    how many would by chance (every hypothesis tried on it counts)."""
 
     given: Given
     exact: float
@@ -193,12 +208,20 @@ class Report:
 
 
 def _key(values: Sequence[float]) -> tuple[float, ...]:
-    """Values rounded to :data:`~backprop_ref.worked.candidates.DIGITS` significant digits."""
+    """Values rounded to :data:`~backprop_ref.worked.chance.DIGITS` significant digits."""
     return tuple(float(f"{v:.{DIGITS}g}") if math.isfinite(v) else v for v in values)
 
 
-def _reproduces(g: Given, value: float) -> bool:
-    """:func:`~backprop_ref.worked.audit.matches`, asked only where a float comparison can't say."""
+def reproduces(g: Given, value: float) -> bool:
+    """Whether ``value`` reproduces the printed ``g`` (:func:`~backprop_ref.worked.audit.matches`,
+    asked only where a float comparison can't say).
+
+    Examples
+    --------
+    >>> g = Given("new w1", Address("W_new", 1), "0.249921")
+    >>> reproduces(g, 0.24992), reproduces(g, 0.2499199)
+    (True, False)
+    """
     gap = abs(g.number - value)
     if gap < 0.5 * g.unit:
         return True
@@ -208,8 +231,8 @@ def _reproduces(g: Given, value: float) -> bool:
 def _explained(
     numbers: Sequence[Given], departures: tuple[Departure, ...], values: Sequence[float]
 ) -> tuple[bool, ...]:
-    slipped = {d.param for d in departures if d.id == "reference_slip"}
-    return tuple(g.label in slipped or _reproduces(g, v) for g, v in zip(numbers, values, strict=True))
+    slipped = {a for d in departures for a in d.slips}
+    return tuple(g.address in slipped or reproduces(g, v) for g, v in zip(numbers, values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -250,7 +273,7 @@ def search(
         v = run_values(spec, (d,), numbers)
         if v is None:
             continue
-        slip = d.param if d.id == "reference_slip" else None
+        slip = d.slips or None
         if _key(v) == _key(base) and slip is None:
             no_effect.append(d)
             continue
@@ -307,15 +330,73 @@ def explain(
     >>> from backprop_ref.worked.spec import load
     >>> report = explain(load("afteracademy"), max_departures=2)
     >>> report.complete, [d.name for d in report.explanations[0].departures]
-    (False, ['reference_slip:net(o1)', 'reference_slip:out(o2)'])
+    (False, ['output_delta_extra_fprime', 'printed_values_carried:all'])
     """
     numbers = list(printed(spec) if numbers is None else numbers)
     if not numbers:
         raise InputError("numbers", "at least one number to explain", numbers)
     if isinstance(max_departures, bool) or not isinstance(max_departures, int) or max_departures < 0:
         raise InputError("--max-departures", "a whole number ≥ 0", max_departures)
-    options = default(spec.network) + [reference_slip(g.label, g.address, g.number) for g in numbers]
-    return judge(search(spec, numbers, options, max_departures, progress), numbers, max_departures)
+    return judge(
+        search(spec, numbers, options(spec, numbers), max_departures, progress), numbers, max_departures
+    )
+
+
+def options(spec: Spec, numbers: Sequence[Given]) -> list[Departure]:
+    """The departures a search for ``numbers`` tries: the catalogue's that apply (a learning rate
+    other than the stated one), and the readings.
+
+    The readings: each number a slip (:func:`~backprop_ref.worked.departures.reference_slip`); the
+    forward values carried as printed, with none, each one, or all of the printed slips among them
+    recomputed (:func:`~backprop_ref.worked.departures.printed_values_carried`); each printed slip
+    made again after the step (:func:`~backprop_ref.worked.departures.slip_repeated`).  A *printed
+    slip* here is a forward value that does not follow from the other printed values.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> spec = load("afteracademy")
+    >>> names = [d.name for d in options(spec, printed(spec))]
+    >>> [n for n in names if n.startswith(("printed_values", "slip_"))]  # doctest: +NORMALIZE_WHITESPACE
+    ['printed_values_carried:all', 'printed_values_carried:net(o1) recomputed',
+     'printed_values_carried:out(o2) recomputed', 'printed_values_carried:net(o1), out(o2) recomputed',
+     'slip_repeated:net(o1)', 'slip_repeated:out(o2)']
+    """
+    slips = forward_slips(spec, numbers)
+    carried = {g.address: g.digits for g in numbers if g.address.kind in FORWARD and not g.address.step}
+    recomputed = dict.fromkeys([(), *((g,) for g in slips), tuple(slips)])
+    return [
+        *(d for d in default(spec.network) if d.rate != spec.run_eta),  # the stated η is no departure
+        *(
+            printed_values_carried(
+                carried,
+                [g.address for g in slips if g not in r],
+                ", ".join(g.label for g in r) + " recomputed" if r else "all",
+            )
+            for r in recomputed
+        ),
+        *(slip_repeated(g.label, g.address, g.number) for g in slips),
+        *(reference_slip(g.label, g.address, g.number) for g in numbers),
+    ]
+
+
+def forward_slips(spec: Spec, numbers: Sequence[Given]) -> list[Given]:
+    """The given forward values (z, a of the first step) that do not follow from the others as printed.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> [g.label for g in forward_slips(load("afteracademy"), printed(load("afteracademy")))]
+    ['net(o1)', 'out(o2)']
+    """
+    forward = [g for g in numbers if g.address.kind in FORWARD and not g.address.step]
+    out = []
+    for g in forward:
+        others = {h.address: h.number for h in forward if h.address != g.address}
+        value = trace.run(spec.network, spec.x, spec.y, spec.run_eta, 1, others).value(g.address)
+        if not reproduces(g, value):
+            out.append(g)
+    return out
 
 
 def judge(found: Search, numbers: Sequence[Given], max_departures: int) -> Report:
@@ -361,7 +442,7 @@ def _explanations(
         key=lambda e: (
             -e.outcome.count,
             len(e.departures),
-            sum(d.id == "reference_slip" for d in e.departures),
+            sum(bool(d.slips) for d in e.departures),
         )
     )
     return tuple(found)
@@ -371,16 +452,67 @@ def _per_number(
     numbers: Sequence[Given], i: int, outcomes: Mapping[tuple[Departure, ...], Outcome]
 ) -> NumberReport:
     g = numbers[i]
-    own = f"slip:{g.address}"
-    fair = [o for o in outcomes.values() if all(d.slot != own for d in o.departures)]
+    fair = [o for o in outcomes.values() if all(g.address not in d.slips for d in o.departures)]
     hits = [o for o in fair if o.explained[i]]
     smallest = min((len(o.departures) for o in hits), default=None)
     best = tuple(o.departures for o in hits if len(o.departures) == smallest)
-    searched = [
-        o.values[i] for o in fair if o.departures and all(d.id != "reference_slip" for d in o.departures)
-    ]
+    searched = [o.values[i] for o in fair if o.departures]
     exact = outcomes[()].values[i]
     if not searched:
         return NumberReport(g, exact, best, 0, 0.0)
-    matched = len({_key([v]) for v in searched if _reproduces(g, v)})
+    matched = len({_key([v]) for v in searched if reproduces(g, v)})
     return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched, WINDOW)[1])
+
+
+@dataclass(frozen=True)
+class Near:
+    """One distinct outcome of a search near some printed numbers.
+
+    ``departures`` is the smallest set giving it (then the first by name), ``sets`` how many sets of
+    the search give it; ``residuals`` are in units of each number's last printed digit.
+    """
+
+    departures: tuple[Departure, ...]
+    values: tuple[float, ...]
+    residuals: tuple[float, ...]
+    sets: int
+
+    @property
+    def worst(self) -> float:
+        """The largest absolute residual (at most 1: every number reproduced)."""
+        return max(abs(r) for r in self.residuals)
+
+
+def nearest(
+    found: Search, numbers: Sequence[Given], which: Sequence[str], count: int = 5, most: int | None = None
+) -> list[Near]:
+    """The ``count`` distinct outcomes of ``found`` nearest the numbers labelled ``which``, jointly.
+
+    Ranked by the largest absolute residual over those numbers, then by the size of the set.  Sets
+    that call one of them a slip are left out, and with ``most``, sets of more than ``most``
+    departures.
+
+    Examples
+    --------
+    >>> from backprop_ref.worked.spec import load
+    >>> spec = load("afteracademy")
+    >>> numbers = printed(spec)
+    >>> found = search(spec, numbers, options(spec, numbers), 1)
+    >>> best = nearest(found, numbers, ["new w1"], count=1)[0]
+    >>> [d.name for d in best.departures], round(best.residuals[0], 2)
+    (['hidden_delta_fprime_twice'], -1.66)
+    """
+    index = [next(i for i, g in enumerate(numbers) if g.label == label) for label in which]
+    addresses = {numbers[i].address for i in index}
+    groups: dict[tuple[float, ...], list[tuple[Departure, ...]]] = {}
+    for ds, values in found.values.items():
+        if (most is None or len(ds) <= most) and not any(a in addresses for d in ds for a in d.slips):
+            groups.setdefault(_key([values[i] for i in index]), []).append(ds)
+    out = []
+    for sets in groups.values():
+        smallest = min(sets, key=lambda ds: (len(ds), [d.name for d in ds]))
+        values = tuple(found.values[smallest][i] for i in index)
+        res = tuple(float(residual(numbers[i].digits, v)) for i, v in zip(index, values, strict=True))
+        out.append(Near(smallest, values, res, len(sets)))
+    out.sort(key=lambda n: (n.worst, len(n.departures)))
+    return out[:count]

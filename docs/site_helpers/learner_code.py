@@ -98,7 +98,8 @@ def gradient(
         """f′ of layer l as this code writes it."""
         if bug == "fprime_of_activation" or (bug == "fprime_of_activation:hidden" and l < L - 1):
             return fprime(acts[l], al)
-        if bug == "fprime_shortcut_on_z" and acts[l] in ("sigmoid", "tanh"):
+        shortcut = bug == "fprime_shortcut_on_z" or (bug == "fprime_shortcut_on_z:hidden" and l < L - 1)
+        if shortcut and acts[l] in ("sigmoid", "tanh"):
             return from_output(acts[l], zl)
         return fprime(acts[l], zl, bug)
 
@@ -119,11 +120,12 @@ def gradient(
         Wn, dn = W[l + 1], deltas[0]
         if bug == "weights_not_transposed":
             g = Wn @ dn
-        elif bug == "single_downstream_path":
+        elif bug in ("single_downstream_path", "single_downstream_path:first"):
             g = np.zeros((Wn.shape[1], m))
-            for k in range(Wn.shape[0]):
+            units = range(Wn.shape[0])
+            for k in reversed(units) if bug.endswith(":first") else units:
                 for j in range(Wn.shape[1]):
-                    g[j] = Wn[k, j] * dn[k]  # overwritten: the last k wins
+                    g[j] = Wn[k, j] * dn[k]  # overwritten: the unit visited last wins
         elif bug == "hidden_delta_from_raw_error" and l == L - 2:
             g = Wn.T @ dCda
         else:
@@ -132,6 +134,8 @@ def gradient(
             d = g
         elif bug == "fprime_wrong_layer":
             d = g * fprime(acts[l + 1], zs[l])
+        elif bug == "hidden_delta_fprime_twice":
+            d = g * local(l, zs[l], As[l + 1]) * local(l, zs[l], As[l + 1])
         else:
             d = g * local(l, zs[l], As[l + 1])
         deltas.insert(0, d)
@@ -143,6 +147,8 @@ def gradient(
     dW, db = [], []
     for l in range(L):
         d, a_prev = deltas[l], As[l]
+        if bug == "inputs_crosswise" and l == 0:  # x2 where x1 belongs, and so on
+            a_prev = a_prev[::-1]
         gW = scale * (a_prev @ d.T if bug == "outer_product_reversed" else d @ a_prev.T)
         if bug == "bias_gradient_over_units":
             gb = np.full(b[l].shape, scale * d.sum())
@@ -165,7 +171,9 @@ def gradient(
                 gb = gb + fam.lmbda / m
         if bug == "bias_update_times_value":
             gb = gb * b[l]
-        if bug == "update_sign_flipped":
+        uphill = {"update_sign_flipped": True, "update_sign_flipped:output": l == L - 1}
+        uphill["update_sign_flipped:hidden"] = l < L - 1
+        if uphill.get(bug or "", False):
             gW, gb = -gW, -gb
         dW.append(gW)
         db.append(gb)
