@@ -17,6 +17,7 @@ import pytest
 from backprop_ref import InputError, training
 from backprop_ref.worked.audit import audit
 from backprop_ref.worked.cli import main, quantities
+from backprop_ref.worked.explain import explain
 from backprop_ref.worked.spec import build, load
 
 W1, W2, X, Y, ETA = 0.5, 0.8, 1.0, 0.2, 1.0
@@ -304,3 +305,31 @@ def test_trace_follows_a_variant_run(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_the_shipped_spec_declares_no_runs() -> None:
     assert load("afteracademy").runs == {}
+
+
+def test_explain_runs_each_number_under_its_own_run() -> None:
+    # Both δ¹ values are right under their runs: nothing to explain, with no departure at all.
+    report = explain(build(chain(BOTH_DELTAS, LAYER_BY_LAYER)), max_departures=1)
+    assert report.complete
+    assert [d.name for d in report.explanations[0].departures] == []
+
+
+def test_check_explain_tells_apart_one_name_printed_under_two_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # δ¹ printed wrong under the main run (by hand: 10 % too large) and right under the other; an
+    # explanation keyed by name alone would give the main run's number the other's "none".
+    printed = [
+        {"name": "delta[1][0]", "value": f"{1.1 * DELTA1_BEFORE:.10f}", "expected": "unexplained"},
+        {"name": "delta[1][0]", "value": f"{DELTA1_AFTER:.10f}", "run": "layer_by_layer"},
+    ]
+    spec = tmp_path / "chain.toml"
+    spec.write_text(toml(chain(printed, LAYER_BY_LAYER)), encoding="utf-8")
+    assert main(["check", str(spec), "--explain", "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["run"], f["verdict"]) for f in findings] == [
+        ("main", "unexplained"),
+        ("layer_by_layer", "reproduced"),
+    ]
+    assert findings[0]["explanation"].startswith("no set of at most 3 departures but this number's own slip")
+    assert findings[1]["explanation"] == ""

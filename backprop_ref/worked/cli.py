@@ -213,15 +213,15 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def _best_explanations(spec: Spec) -> dict[str, str]:
-    """``check --explain``: per printed number, its smallest explanations and the chance count."""
+def _best_explanations(spec: Spec) -> dict[tuple[str, str], str]:
+    """``check --explain``: per printed number (name, run), its best explanations and the chance count."""
     report = explain(spec)
     out = {}
     for n in report.per_number:
         best = " or ".join(departures.names(ds) for ds in n.best[:3])
         if not n.best:
             best = f"no set of at most {report.max_departures} departures but this number's own slip"
-        out[n.given.label] = f"{best} (by chance: {n.by_chance:.2g})"
+        out[n.given.label, n.given.run] = f"{best} (by chance: {n.by_chance:.2g})"
     return out
 
 
@@ -231,7 +231,7 @@ def _check(spec: Spec, as_json: bool, with_explanations: bool = False) -> int:
     explained = _best_explanations(spec) if with_explanations else {}
 
     def explanation(f: Finding) -> str:
-        return explained[f.printed.name] if f.verdict != "reproduced" else ""
+        return explained[f.printed.name, f.printed.run] if f.verdict != "reproduced" else ""
 
     if as_json:
         doc = {"title": spec.title, "source": spec.source, "as_expected": ok}

@@ -130,6 +130,8 @@ class Departure:
     gradient a gradient function returns (``diagnose`` tries only those).  ``rate`` is the learning
     rate the departing run uses in place of the stated one.  ``slips`` are the printed numbers it
     puts in as printed though they do not follow from what comes before them: it calls them slips.
+    ``run`` is the run of a spec it acts in (a reading of a number printed under one run), None for
+    every run (a convention or a mistake: the learner makes it wherever the computation is done).
     """
 
     id: str
@@ -145,6 +147,7 @@ class Departure:
     param: str | None = None
     rate: float | None = None
     slips: tuple[Address, ...] = ()
+    run: str | None = None
 
     @property
     def name(self) -> str:

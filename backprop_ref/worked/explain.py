@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
@@ -48,7 +48,7 @@ from backprop_ref.worked.departures import (
     reference_slip,
     slip_repeated,
 )
-from backprop_ref.worked.spec import Spec, parse_toml, read
+from backprop_ref.worked.spec import MAIN, Spec, parse_toml, read
 from backprop_ref.worked.trace import Address
 
 #: The default bound on the size of a departure set.
@@ -68,6 +68,7 @@ class Given:
     label: str
     address: Address
     digits: str
+    run: str = MAIN  # the spec's run the number is printed under
 
     @cached_property
     def number(self) -> float:
@@ -86,17 +87,19 @@ def printed(spec: Spec) -> list[Given]:
     Examples
     --------
     >>> from backprop_ref.worked.spec import load
-    >>> printed(load("afteracademy"))[4]
-    Given(label='net(o1)', address=Address(kind='z', layer=2, index=(0, 0), step=0), digits='0.794609')
+    >>> g = printed(load("afteracademy"))[4]
+    >>> g.label, str(g.address), g.digits, g.run
+    ('net(o1)', 'z[2][0]', '0.794609', 'main')
     """
-    return [Given(p.name, p.address, p.value) for p in spec.printed]
+    return [Given(p.name, p.address, p.value, p.run) for p in spec.printed]
 
 
 def read_mine(path: str, spec: Spec) -> list[Given]:
     """The user's numbers in the TOML file ``path``: ``"<name or address>" = "<digits>"`` per line.
 
     A name is one of the spec's ``[names]``; an address is as in :mod:`backprop_ref.worked.trace`.
-    Digits are a string, so that the precision written survives (``"0.2499"``).
+    Digits are a string, so that the precision written survives (``"0.2499"``).  The numbers are
+    judged under the spec's own run (not its ``[runs]``).
     """
     doc = parse_toml(read(path))
     if not doc:
@@ -123,7 +126,10 @@ def read_mine(path: str, spec: Spec) -> list[Given]:
 
 
 def run_values(spec: Spec, departures: Sequence[Departure], numbers: Sequence[Given]) -> list[float] | None:
-    """The value of each number in the spec's run with ``departures`` taken, or None if it diverges.
+    """The value of each number in its run of the spec with ``departures`` taken, or None if a run diverges.
+
+    Each run the numbers are printed under is run once, with the departures that act in it (a
+    reading of a number printed under one run acts in that run only).
 
     Examples
     --------
@@ -134,16 +140,25 @@ def run_values(spec: Spec, departures: Sequence[Departure], numbers: Sequence[Gi
     >>> run_values(spec, [by_name("half_factor")], cost)[0] / run_values(spec, [], cost)[0]
     2.0
     """
-    steps = spec.steps if any(g.address.kind in trace.AFTER_THE_RUN for g in numbers) else 1
-    net, hook, eta = procedure(
-        departures, spec.network, spec.network.batch(spec.x, spec.y), spec.run_eta, steps
-    )
-    try:
-        run = trace.run(net, spec.x, spec.y, eta, steps, hook=hook)
-    except InputError:  # a departure that makes the run diverge explains nothing
-        return None
-    with np.errstate(all="ignore"):
-        return [run.value(g.address) for g in numbers]
+    values: dict[int, float] = {}
+    for run in dict.fromkeys(g.run for g in numbers):
+        under = spec.under(run)
+        which = [i for i, g in enumerate(numbers) if g.run == run]
+        steps = under.steps if any(numbers[i].address.kind in trace.AFTER_THE_RUN for i in which) else 1
+        net, hook, eta = procedure(
+            [d for d in departures if d.run in (None, run)],
+            under.network,
+            under.network.batch(under.x, under.y),
+            under.run_eta,
+            steps,
+        )
+        try:
+            result = trace.run(net, under.x, under.y, eta, steps, hook=hook)
+        except InputError:  # a departure that makes the run diverge explains nothing
+            return None
+        with np.errstate(all="ignore"):
+            values |= {i: result.value(numbers[i].address) for i in which}
+    return [values[i] for i in range(len(numbers))]
 
 
 @dataclass(frozen=True)
@@ -363,21 +378,32 @@ def options(spec: Spec, numbers: Sequence[Given]) -> list[Departure]:
      'slip_repeated:net(o1)', 'slip_repeated:out(o2)']
     """
     slips = forward_slips(spec, numbers)
-    carried = {g.address: g.digits for g in numbers if g.address.kind in FORWARD and not g.address.step}
+    carried = {g.address: g.digits for g in _forward(numbers)}
     recomputed = dict.fromkeys([(), *((g,) for g in slips), tuple(slips)])
-    return [
-        *(d for d in default(spec.network) if d.rate != spec.run_eta),  # the stated η is no departure
+    readings = [  # each acts in the run its numbers are printed under
         *(
-            printed_values_carried(
-                carried,
-                [g.address for g in slips if g not in r],
-                ", ".join(g.label for g in r) + " recomputed" if r else "all",
+            replace(
+                printed_values_carried(
+                    carried,
+                    [g.address for g in slips if g not in r],
+                    ", ".join(g.label for g in r) + " recomputed" if r else "all",
+                ),
+                run=MAIN,
             )
             for r in recomputed
         ),
-        *(slip_repeated(g.label, g.address, g.number) for g in slips),
-        *(reference_slip(g.label, g.address, g.number) for g in numbers),
+        *(replace(slip_repeated(g.label, g.address, g.number), run=MAIN) for g in slips),
+        *(replace(reference_slip(g.label, g.address, g.number), run=g.run) for g in numbers),
     ]
+    return [
+        *(d for d in default(spec.network) if d.rate != spec.run_eta),
+        *readings,
+    ]  # the stated η is no departure
+
+
+def _forward(numbers: Sequence[Given]) -> list[Given]:
+    """The given forward values (z, a) of the first step of the spec's own run."""
+    return [g for g in numbers if g.address.kind in FORWARD and not g.address.step and g.run == MAIN]
 
 
 def forward_slips(spec: Spec, numbers: Sequence[Given]) -> list[Given]:
@@ -389,7 +415,7 @@ def forward_slips(spec: Spec, numbers: Sequence[Given]) -> list[Given]:
     >>> [g.label for g in forward_slips(load("afteracademy"), printed(load("afteracademy")))]
     ['net(o1)', 'out(o2)']
     """
-    forward = [g for g in numbers if g.address.kind in FORWARD and not g.address.step]
+    forward = _forward(numbers)
     out = []
     for g in forward:
         others = {h.address: h.number for h in forward if h.address != g.address}
