@@ -243,11 +243,24 @@ def reproduces(g: Given, value: float) -> bool:
     return gap <= 1.5 * g.unit and matches(g.digits, value)
 
 
-def _explained(
-    numbers: Sequence[Given], departures: tuple[Departure, ...], values: Sequence[float]
-) -> tuple[bool, ...]:
-    slipped = {a for d in departures for a in d.slips}
-    return tuple(g.address in slipped or reproduces(g, v) for g, v in zip(numbers, values, strict=True))
+def _judged(
+    numbers: Sequence[Given], sets: Sequence[tuple[Departure, ...]], values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each set (row) and number (column): whether the set calls the number a slip, and whether
+    the number is explained (its value reproduces it, or it is that slip)."""
+    slipped = np.zeros(values.shape, dtype=bool)
+    for i, ds in enumerate(sets):
+        for d in (d for d in ds if d.slips):  # a reading: of numbers printed under its run
+            slipped[i] |= [g.address in d.slips and d.run in (None, g.run) for g in numbers]
+    printed = np.array([g.number for g in numbers])
+    unit = np.array([g.unit for g in numbers])
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(values - printed)
+        reproduced = gap < 0.5 * unit  # NaN: False
+        near = ~reproduced & (gap <= 1.5 * unit)  # the digits decide (:func:`reproduces`)
+    for i, j in zip(*np.nonzero(near), strict=True):
+        reproduced[i, j] = reproduces(numbers[j], float(values[i, j]))
+    return slipped, slipped | reproduced
 
 
 @dataclass(frozen=True)
@@ -427,9 +440,17 @@ def forward_slips(spec: Spec, numbers: Sequence[Given]) -> list[Given]:
 
 def judge(found: Search, numbers: Sequence[Given], max_departures: int) -> Report:
     """The report on ``numbers`` from a :func:`search` made for them."""
-    outcomes = {ds: Outcome(ds, v, _explained(numbers, ds, v)) for ds, v in found.values.items()}
+    sets = list(found.values)
+    values = np.array([found.values[ds] for ds in sets], dtype=float).reshape(len(sets), len(numbers))
+    slipped, explained = _judged(numbers, sets, values)
+    rows = zip(sets, explained.tolist(), strict=True)
+    outcomes = {ds: Outcome(ds, found.values[ds], tuple(row)) for ds, row in rows}
     ranked = _explanations(outcomes, found.alias)
-    per_number = tuple(_per_number(numbers, i, outcomes) for i in range(len(numbers)))
+    sizes = np.array([len(ds) for ds in sets])
+    per_number = tuple(
+        _per_number(numbers[j], sets, values[:, j], sizes, ~slipped[:, j], explained[:, j])
+        for j in range(len(numbers))
+    )
     return Report(tuple(numbers), ranked, per_number, len(outcomes), max_departures, found.no_effect)
 
 
@@ -475,19 +496,26 @@ def _explanations(
 
 
 def _per_number(
-    numbers: Sequence[Given], i: int, outcomes: Mapping[tuple[Departure, ...], Outcome]
+    g: Given,
+    sets: Sequence[tuple[Departure, ...]],
+    values: np.ndarray,
+    sizes: np.ndarray,
+    fair: np.ndarray,
+    explained: np.ndarray,
 ) -> NumberReport:
-    g = numbers[i]
-    fair = [o for o in outcomes.values() if all(g.address not in d.slips for d in o.departures)]
-    hits = [o for o in fair if o.explained[i]]
-    smallest = min((len(o.departures) for o in hits), default=None)
-    best = tuple(o.departures for o in hits if len(o.departures) == smallest)
-    searched = [o.values[i] for o in fair if o.departures]
-    exact = outcomes[()].values[i]
-    if not searched:
+    """One number's report from every set's value of it, size, fairness (the set does not call
+    this number a slip) and whether the set explains it."""
+    hits = fair & explained
+    best: tuple[tuple[Departure, ...], ...] = ()
+    if hits.any():
+        smallest = sizes[hits].min()
+        best = tuple(ds for ds, hit, n in zip(sets, hits, sizes, strict=True) if hit and n == smallest)
+    searched = values[fair & (sizes > 0)]
+    exact = float(values[sizes == 0][0])
+    if not searched.size:
         return NumberReport(g, exact, best, 0, 0.0)
-    matched = len({_key([v]) for v in searched if reproduces(g, v)})
-    return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched, WINDOW)[1])
+    matched = len({_key([v]) for v in searched.tolist() if reproduces(g, v)})
+    return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched.tolist(), WINDOW)[1])
 
 
 @dataclass(frozen=True)

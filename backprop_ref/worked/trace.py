@@ -47,6 +47,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -341,11 +342,18 @@ class Run:
         """
         if address.kind in SCALARS:
             return self.costs[address.step or (0 if address.kind == "cost" else -1)]
-        arrays = self._after(self._network_after(address.step)) if address.step else self.arrays()
-        for kind, layer, array in arrays:
-            if (kind, layer) == (address.kind, address.layer):
-                return float(array[address.index])
-        raise KeyError(str(address))
+        table = self._tables.get(address.step)
+        if table is None:  # each step's arrays computed once, however many values are read off them
+            arrays = self._after(self._network_after(address.step)) if address.step else self.arrays()
+            table = self._tables[address.step] = {(kind, layer): array for kind, layer, array in arrays}
+        if (address.kind, address.layer) not in table:
+            raise KeyError(str(address))
+        return float(table[address.kind, address.layer][address.index])
+
+    @cached_property
+    def _tables(self) -> dict[int, dict[tuple[str, int], Array]]:
+        """The arrays of each step read so far (0: the first step's), by kind and layer."""
+        return {}
 
     def _network_after(self, k: int) -> Network:
         """The network after step k: kept, or the last (before the final overrides)."""
