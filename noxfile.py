@@ -113,6 +113,7 @@ def site(session: nox.Session) -> None:
         "sphinx-build",
         *SPHINX,
         str(SITE),
+        *("-j", "auto"),  # pages read, so executed, one per core
         *("-W", "-n", "--keep-going", "-D", "nb_execution_mode=force"),
         *session.posargs,
     )

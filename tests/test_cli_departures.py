@@ -142,3 +142,16 @@ def test_check_explain_adds_an_explanation_to_each_number_not_reproduced(
     assert "reference_slip:net(o1)" in findings["out(o1)"]["explanation"]
     assert "(by chance" in findings["out(o1)"]["explanation"]
     assert "own slip" in findings["net(o1)"]["explanation"]
+
+
+def test_check_max_departures_needs_explain(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "afteracademy", "--max-departures", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--max-departures: expected to come with --explain" in err
+
+
+def test_check_explain_goes_as_deep_as_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "afteracademy", "--explain", "--max-departures", "1", "--json"]) == 0
+    findings = {f["name"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert findings["E(total) after"]["explanation"].startswith("no set of at most 1 departures")

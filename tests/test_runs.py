@@ -331,5 +331,5 @@ def test_check_explain_tells_apart_one_name_printed_under_two_runs(
         ("main", "unexplained"),
         ("layer_by_layer", "reproduced"),
     ]
-    assert findings[0]["explanation"].startswith("no set of at most 3 departures but this number's own slip")
+    assert findings[0]["explanation"].startswith("no set of at most 2 departures but this number's own slip")
     assert findings[1]["explanation"] == ""

@@ -213,9 +213,13 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def _best_explanations(spec: Spec) -> dict[tuple[str, str], str]:
+#: The largest departure set ``check --explain`` tries: a quick look (``explain`` itself goes deeper).
+CHECK_DEPARTURES = 2
+
+
+def _best_explanations(spec: Spec, max_departures: int) -> dict[tuple[str, str], str]:
     """``check --explain``: per printed number (name, run), its best explanations and the chance count."""
-    report = explain(spec)
+    report = explain(spec, max_departures=max_departures)
     out = {}
     for n in report.per_number:
         best = " or ".join(departures.names(ds) for ds in n.best[:3])
@@ -225,10 +229,12 @@ def _best_explanations(spec: Spec) -> dict[tuple[str, str], str]:
     return out
 
 
-def _check(spec: Spec, as_json: bool, with_explanations: bool = False) -> int:
+def _check(
+    spec: Spec, as_json: bool, with_explanations: bool = False, max_departures: int = CHECK_DEPARTURES
+) -> int:
     findings = audit(spec, _Progress())
     ok = all(f.as_expected for f in findings)
-    explained = _best_explanations(spec) if with_explanations else {}
+    explained = _best_explanations(spec, max_departures) if with_explanations else {}
 
     def explanation(f: Finding) -> str:
         return explained[f.printed.name, f.printed.run] if f.verdict != "reproduced" else ""
@@ -314,6 +320,12 @@ def _parser() -> argparse.ArgumentParser:
                 "--explain",
                 action="store_true",
                 help="add to each number not reproduced the smallest departure sets that reproduce it",
+            )
+            sub.add_argument(
+                "--max-departures",
+                type=int,
+                metavar="N",
+                help=f"with --explain, the largest set tried (default {CHECK_DEPARTURES}; explain goes to 3)",
             )
     commands.add_parser("specs", help="list the shipped specs", description="list the shipped specs")
     text = "compare a gradient your code wrote to a file (JSON, NPZ, CSV) with the oracle's"
@@ -686,7 +698,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "trace":
             return _trace(spec, args.json, args.run, args.every)
-        return _check(spec, args.json, args.explain)
+        if args.max_departures is not None and not args.explain:
+            raise InputError(
+                "--max-departures",
+                "to come with --explain (it sizes explain's search)",
+                "no --explain",
+                shown="no --explain",
+            )
+        depth = CHECK_DEPARTURES if args.max_departures is None else args.max_departures
+        return _check(spec, args.json, args.explain, depth)
     except InputError as err:
         print(f"backprop-ref: {err}", file=sys.stderr)
         return 2
