@@ -514,7 +514,8 @@ def _per_number(
     exact = float(values[sizes == 0][0])
     if not searched.size:
         return NumberReport(g, exact, best, 0, 0.0)
-    matched = len({_key([v]) for v in searched.tolist() if reproduces(g, v)})
+    # a fair set explains this number only by reproducing it (it does not call it a slip)
+    matched = len({_key([v]) for v in values[fair & (sizes > 0) & explained].tolist()})
     return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched.tolist(), WINDOW)[1])
 
 
