@@ -243,6 +243,11 @@ def reproduces(g: Given, value: float) -> bool:
     return gap <= 1.5 * g.unit and matches(g.digits, value)
 
 
+def _calls_slip(departures: Sequence[Departure], g: Given) -> bool:
+    """Whether the set reads the number ``g`` as a slip (a reading acts in its own run only)."""
+    return any(g.address in d.slips and d.run in (None, g.run) for d in departures)
+
+
 def _judged(
     numbers: Sequence[Given], sets: Sequence[tuple[Departure, ...]], values: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -250,8 +255,8 @@ def _judged(
     the number is explained (its value reproduces it, or it is that slip)."""
     slipped = np.zeros(values.shape, dtype=bool)
     for i, ds in enumerate(sets):
-        for d in (d for d in ds if d.slips):  # a reading: of numbers printed under its run
-            slipped[i] |= [g.address in d.slips and d.run in (None, g.run) for g in numbers]
+        if any(d.slips for d in ds):  # only a reading calls a number a slip
+            slipped[i] = [_calls_slip(ds, g) for g in numbers]
     printed = np.array([g.number for g in numbers])
     unit = np.array([g.unit for g in numbers])
     with np.errstate(invalid="ignore"):
@@ -408,10 +413,8 @@ def options(spec: Spec, numbers: Sequence[Given]) -> list[Departure]:
         *(replace(slip_repeated(g.label, g.address, g.number), run=MAIN) for g in slips),
         *(replace(reference_slip(g.label, g.address, g.number), run=g.run) for g in numbers),
     ]
-    return [
-        *(d for d in default(spec.network) if d.rate != spec.run_eta),
-        *readings,
-    ]  # the stated η is no departure
+    catalogue = [d for d in default(spec.network) if d.rate != spec.run_eta]  # the stated η is no departure
+    return [*catalogue, *readings]
 
 
 def _forward(numbers: Sequence[Given]) -> list[Given]:
@@ -510,12 +513,13 @@ def _per_number(
     if hits.any():
         smallest = sizes[hits].min()
         best = tuple(ds for ds, hit, n in zip(sets, hits, sizes, strict=True) if hit and n == smallest)
-    searched = values[fair & (sizes > 0)]
+    tried = fair & (sizes > 0)
+    searched = values[tried]
     exact = float(values[sizes == 0][0])
     if not searched.size:
         return NumberReport(g, exact, best, 0, 0.0)
     # a fair set explains this number only by reproducing it (it does not call it a slip)
-    matched = len({_key([v]) for v in values[fair & (sizes > 0) & explained].tolist()})
+    matched = len({_key([v]) for v in values[tried & explained].tolist()})
     return NumberReport(g, exact, best, matched, chance_matches(g.digits, searched.tolist(), WINDOW)[1])
 
 
@@ -558,10 +562,9 @@ def nearest(
     (['hidden_delta_fprime_twice'], -1.66)
     """
     index = [next(i for i, g in enumerate(numbers) if g.label == label) for label in which]
-    addresses = {numbers[i].address for i in index}
     groups: dict[tuple[float, ...], list[tuple[Departure, ...]]] = {}
     for ds, values in found.values.items():
-        if (most is None or len(ds) <= most) and not any(a in addresses for d in ds for a in d.slips):
+        if (most is None or len(ds) <= most) and not any(_calls_slip(ds, numbers[i]) for i in index):
             groups.setdefault(_key([values[i] for i in index]), []).append(ds)
     out = []
     for sets in groups.values():
