@@ -5,6 +5,7 @@ import pytest
 
 from backprop_ref import InputError, Network
 from backprop_ref.gradcheck import check_gradients, finite_differences, oracle_gradients
+from tests.random_network import random_network
 
 
 def _net() -> Network:
@@ -158,12 +159,7 @@ def octave_style_gradient(theta: dict[str, np.ndarray], x: np.ndarray, y: np.nda
 
 def theta_network() -> tuple[Network, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(9)
-    net = Network(
-        W=[rng.normal(size=(4, 3)), rng.normal(size=(2, 4))],
-        b=[rng.normal(size=(4, 1)), rng.normal(size=(2, 1))],
-        activations=["sigmoid", "sigmoid"],
-        cost="cross_entropy",
-    )
+    net = random_network(rng, (3, 4, 2), ["sigmoid", "sigmoid"], "cross_entropy")
     return net, rng.normal(size=(3, 5)), rng.uniform(size=(2, 5))
 
 

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_ref import Network, _generated
+from tests.random_network import random_network
 from tests.test_properties import PROPERTY, Problem, problems
 
 KERNELS = [
@@ -80,12 +81,7 @@ def test_a_repeated_call_allocates_no_per_example_array() -> None:
     # sigmoid's rare-case mask (booleans, 100 kB), measured 102 kB in all; one per-example array
     # made anew would add 800 kB.
     rng = np.random.default_rng(3)
-    net = Network(
-        W=[rng.normal(size=(50, 3)), rng.normal(size=(2, 50))],
-        b=[rng.normal(size=(50, 1)), rng.normal(size=(2, 1))],
-        activations=["sigmoid", "sigmoid"],
-        cost="cross_entropy",
-    )
+    net = random_network(rng, (3, 50, 2), ["sigmoid", "sigmoid"], "cross_entropy")
     data = net.batch(rng.uniform(-1, 1, (3, 2000)), rng.uniform(0, 1, (2, 2000)))
     net.cost_and_gradient(data)
     tracemalloc.start()

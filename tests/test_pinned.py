@@ -17,16 +17,12 @@ from backprop_ref.gradcheck import Report, SampledReport, check_gradients, oracl
 from backprop_ref.worked.cli import main, quantities
 from backprop_ref.worked.spec import build, load
 from backprop_ref.worked.trace import Address, run
+from tests.random_network import random_network
 
 
 def small_net() -> tuple[Network, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(5)
-    net = Network(
-        W=[rng.normal(size=(5, 3)), rng.normal(size=(2, 5))],
-        b=[rng.normal(size=(5, 1)), rng.normal(size=(2, 1))],
-        activations=["tanh", "sigmoid"],
-        cost="half_sse",
-    )
+    net = random_network(rng, (3, 5, 2), ["tanh", "sigmoid"], "half_sse")
     return net, rng.normal(size=(3, 4)), rng.uniform(size=(2, 4))
 
 
