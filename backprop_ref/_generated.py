@@ -85,15 +85,17 @@ def sigmoid_prime(z: Any, out: Any = None) -> Any:
 
 def sigmoid_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     """a = f(z) and f'(z) of sigmoid, computed together"""
-    if numpy.any(numpy.less(z, -708)):
+    try:
+        with numpy.errstate(over="raise"):
+            t0 = numpy.negative(z, out=out_prime)
+            t0 = numpy.exp(t0, out=_own(t0))
+            t1 = numpy.add(1, t0, out=out)
+            t0 = numpy.divide(t0, t1, out=_own(t0))
+            t0 = numpy.divide(t0, t1, out=_own(t0))
+            t1 = numpy.divide(1.0, t1, out=_own(t1))
+            return _into(out, t1), _into(out_prime, t0)
+    except FloatingPointError:
         return sigmoid(z, out=out), sigmoid_prime(z, out=out_prime)
-    t0 = numpy.negative(z, out=out_prime)
-    t0 = numpy.exp(t0, out=_own(t0))
-    t1 = numpy.add(1, t0, out=out)
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    t1 = numpy.divide(1.0, t1, out=_own(t1))
-    return _into(out, t1), _into(out_prime, t0)
 
 
 def tanh(z: Any, out: Any = None) -> Any:
@@ -174,13 +176,13 @@ def softplus(z: Any, out: Any = None) -> Any:
 
 def softplus_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1/(1 + exp(-z)) for softplus"""
-    t0 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t1 = numpy.absolute(z)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    return _into(out, t0)
+    t0 = numpy.absolute(z)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.where(numpy.greater_equal(z, 0), 1, t0)
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    return _into(out, t1)
 
 
 def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
@@ -191,7 +193,7 @@ def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     t1 = numpy.exp(t1, out=_own(t1))
     t2 = numpy.log1p(t1)
     t0 = numpy.add(t0, t2, out=_own(t0))
-    t3 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
+    t3 = numpy.where(numpy.greater_equal(z, 0), 1, t1)
     t2 = numpy.add(1, t1, out=_own(t2))
     t1 = numpy.divide(t3, t2, out=_own(t1))
     return _into(out, t0), _into(out_prime, t1)
@@ -289,15 +291,15 @@ def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> 
 
 def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)/(1 + exp(-z)) for half_sse on softplus"""
-    t0 = numpy.subtract(a, y, out=out)
-    t1 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t0 = numpy.multiply(t0, t1, out=_own(t0))
-    t1 = numpy.absolute(z, out=_own(t1))
+    t0 = numpy.subtract(a, y)
+    t1 = numpy.absolute(z, out=out)
     t1 = numpy.negative(t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    return _into(out, t0)
+    t2 = numpy.where(numpy.greater_equal(z, 0), 1, t1)
+    t0 = numpy.multiply(t0, t2, out=_own(t0))
+    t2 = numpy.add(1, t1, out=_own(t2))
+    t1 = numpy.divide(t0, t2, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_half_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -387,17 +389,17 @@ def delta_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
 
 def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (2*a - 2*y)/(1 + exp(-z)) for sse on softplus"""
-    t0 = numpy.multiply(2, a, out=out)
+    t0 = numpy.multiply(2, a)
     t1 = numpy.multiply(2, y)
     t0 = numpy.subtract(t0, t1, out=_own(t0))
-    t2 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t0 = numpy.multiply(t0, t2, out=_own(t0))
-    t2 = numpy.absolute(z, out=_own(t2))
+    t2 = numpy.absolute(z, out=out)
     t2 = numpy.negative(t2, out=_own(t2))
     t2 = numpy.exp(t2, out=_own(t2))
-    t2 = numpy.add(1, t2, out=_own(t2))
-    t0 = numpy.divide(t0, t2, out=_own(t0))
-    return _into(out, t0)
+    t3 = numpy.where(numpy.greater_equal(z, 0), 1, t2)
+    t0 = numpy.multiply(t0, t3, out=_own(t0))
+    t3 = numpy.add(1, t2, out=_own(t3))
+    t2 = numpy.divide(t0, t3, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -493,14 +495,14 @@ def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)/(K*(1 + exp(-z))) for mse on softplus"""
     t0 = numpy.subtract(a, y)
     t0 = numpy.multiply(2, t0, out=_own(t0))
-    t1 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t0 = numpy.multiply(t0, t1, out=_own(t0))
-    t1 = numpy.divide(t0, K, out=_own(t1))
-    t0 = numpy.absolute(z, out=_own(t0))
-    t0 = numpy.negative(t0, out=_own(t0))
-    t0 = numpy.exp(t0, out=_own(t0))
-    t0 = numpy.add(1, t0, out=_own(t0))
-    t1 = numpy.divide(t1, t0, out=_own(t1))
+    t1 = numpy.absolute(z, out=out)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.where(numpy.greater_equal(z, 0), 1, t1)
+    t0 = numpy.multiply(t0, t2, out=_own(t0))
+    t2 = numpy.divide(t0, K, out=_own(t2))
+    t0 = numpy.add(1, t1, out=_own(t0))
+    t1 = numpy.divide(t2, t0, out=_own(t1))
     return _into(out, t1)
 
 
@@ -580,14 +582,14 @@ def delta_linear_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> An
 
 def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y/(1 + exp(-z)) for linear on softplus"""
-    t0 = numpy.where(numpy.greater_equal(z, 0), 1, numpy.exp(-abs(z)))
-    t0 = numpy.multiply(y, t0, out=_own(t0))
-    t1 = numpy.absolute(z)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t0 = numpy.divide(t0, t1, out=_own(t0))
-    return _into(out, t0)
+    t0 = numpy.absolute(z)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.where(numpy.greater_equal(z, 0), 1, t0)
+    t1 = numpy.multiply(y, t1, out=_own(t1))
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t1 = numpy.divide(t1, t0, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_linear_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -655,6 +657,26 @@ def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None)
     """output error δ = dC/dz = a - y for cross_entropy on sigmoid"""
     t0 = numpy.subtract(a, y, out=out)
     return _into(out, t0)
+
+
+def sigmoid_and_cross_entropy(z: Any, y: Any, K: Any, out: Any = None, out_term: Any = None) -> Any:
+    """a = f(z) of sigmoid and one unit's term of -y*log(a) - (1 - y)*log(1 - a), computed together"""
+    t0 = numpy.negative(z, out=out_term)
+    t0 = numpy.maximum(0, t0, out=_own(t0))
+    t0 = numpy.multiply(y, t0, out=_own(t0))
+    t1 = numpy.subtract(1, y)
+    t2 = numpy.maximum(0, z, out=out)
+    t2 = numpy.multiply(t1, t2, out=_own(t2))
+    t0 = numpy.add(t0, t2, out=_own(t0))
+    t2 = numpy.absolute(z, out=_own(t2))
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t3 = numpy.log1p(t2)
+    t0 = numpy.add(t0, t3, out=_own(t0))
+    t4 = numpy.where(numpy.greater_equal(z, 0), 1, t2)
+    t3 = numpy.add(1, t2, out=_own(t3))
+    t2 = numpy.divide(t4, t3, out=_own(t2))
+    return _into(out, t2), _into(out_term, t0)
 
 
 def categorical_cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:

@@ -41,7 +41,7 @@ def finite_differences(net: Network, x: object, y: object = None, h: float = 1e-
     -1.5
     """
     h = number(h, "h", minimum=0.0, inclusive=False)
-    data = net.batch(x, y)
+    data = net._data(x, y)
     for name, value in net.parameters().items():
         if np.any(value + h == value) or np.any(value - h == value):
             smallest = float(np.max(np.spacing(np.abs(value)))) * 2
@@ -194,7 +194,7 @@ def check_gradients(
         raise InputError("against", "one of 'oracle', 'finite_differences'", against)
     if theta not in (None, "matrices", "F", "C"):
         raise InputError("theta", "None, 'matrices', 'F' or 'C'", theta)
-    data = net.batch(x, y)
+    data = net._data(x, y)
     if against == "finite_differences":
         converted = None if gradient is None else _yours(net, data, gradient, theta)
         return sampled_check(net, data, None, converted, rtol=rtol, seed=seed)
@@ -303,7 +303,7 @@ def sampled_check(
     coordinates = whole(coordinates, "coordinates")
     rtol = number(rtol, "rtol", minimum=0.0, inclusive=True)
     whole(seed, "seed", minimum=0)
-    data = net.batch(x, y)
+    data = net._data(x, y)
     g = net.gradient(data).by_name() if gradient is None else _yours(net, data, gradient)
     names = list(g)
     sizes = [g[n].size for n in names]

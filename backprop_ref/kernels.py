@@ -54,6 +54,9 @@ class CostKernels:
     term: Callable[[Array, Array, Array], Array]
     gradient: Callable[[Array, Array, Array], Array]
     delta: Callable[[Array, Array, Array], Array]
+    #: ``(aᴸ, terms)`` from ``(z, y)``, computed together (sharing cross-entropy's e^(−|z|) with the
+    #: sigmoid), or None where the cost shares nothing with its output activation.
+    output_and_term: Callable[..., tuple[Array, Array]] | None = None
 
 
 def check_activation(name: object, field: str = "activation") -> str:
@@ -108,9 +111,11 @@ def _no_fprime(name: str) -> Callable[..., Array]:
 
 def cost(name: str, output_activation: str, outputs: int) -> CostKernels:
     """The generated cost ``name`` on ``output_activation`` with ``outputs`` output units (checked names)."""
+    together = getattr(_generated, f"{output_activation}_and_{name}", None)
     return CostKernels(
         name,
         partial(getattr(_generated, name), K=outputs),
         partial(getattr(_generated, f"{name}_gradient"), K=outputs),
         partial(getattr(_generated, f"delta_{name}_{output_activation}"), K=outputs),
+        None if together is None else partial(together, K=outputs),
     )

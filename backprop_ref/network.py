@@ -44,11 +44,17 @@ class Batch:
     Pass a batch where a method takes ``x`` (and leave out ``y``) to skip the checks of the data on
     every call, as a training loop or an optimiser calling the same data many times would.
     ``in_unit_interval`` records whether every target lies in [0, 1] (cross-entropy needs it).
+
+    ``x_rows`` is xᵀ as a row-major array, the examples as rows, or None.  :meth:`Network.batch`
+    makes it (for an ``x`` of at most :data:`ROWS_LIMIT` bytes: the data are then held twice) so
+    that the first layer's ∂C/∂W¹ = δ¹xᵀ, the largest product after W¹x, multiplies two row-major
+    arrays, which BLAS does faster than it reads a transposed one (the same numbers either way).
     """
 
     x: Array
     y: Array
     in_unit_interval: bool
+    x_rows: Array | None = field(default=None, repr=False, compare=False)
 
     @property
     def examples(self) -> int:
@@ -71,6 +77,19 @@ def _with_slope(
     return f
 
 
+def _with_terms(
+    output_and_term: Callable[..., tuple[Array, Array]], y: Array, space: core.Space
+) -> Callable[..., Array]:
+    """The output layer's f for the forward pass, computing the cost's per-unit terms with it
+    into the space's array for them (kind "C"), where the cost total then finds them."""
+
+    def f(z: Array, out: Array | None = None) -> Array:
+        a, _ = output_and_term(z, y, out=out, out_term=space("C", 0, z.shape))
+        return a
+
+    return f
+
+
 def _slope_kept(z: Array, out: Array | None = None) -> Array:
     """f′(zˡ) as :func:`_with_slope` left it: already in ``out``, the space's array for δˡ."""
     assert out is not None
@@ -80,6 +99,8 @@ def _slope_kept(z: Array, out: Array | None = None) -> Array:
 #: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
 #: a larger batch gets new arrays on every call.
 SPACE_LIMIT = 256 * 2**20
+#: The largest ``x`` (in bytes) whose transpose a :class:`Batch` made by :meth:`Network.batch` also keeps.
+ROWS_LIMIT = 256 * 2**20
 
 
 class _Space(threading.local):
@@ -214,7 +235,8 @@ class Network:
     def batch(self, x: object, y: object = None) -> Batch:
         """``x`` and ``y`` checked once for this network, to pass to the methods in place of ``x``.
 
-        Given a :class:`Batch` (and no ``y``), checks only that it fits this network.
+        Given a :class:`Batch` (and no ``y``), checks only that it fits this network.  A new batch
+        also keeps xᵀ row-major (``x_rows``, up to :data:`ROWS_LIMIT` bytes), for the gradient.
 
         Examples
         --------
@@ -223,6 +245,13 @@ class Network:
         >>> data.examples, net.cost_of(data)
         (2, 0.5)
         """
+        data = self._data(x, y)
+        if data is x or data.x.nbytes > ROWS_LIMIT:
+            return data
+        return Batch(data.x, data.y, data.in_unit_interval, np.ascontiguousarray(data.x.T))
+
+    def _data(self, x: object, y: object = None) -> Batch:
+        """:meth:`batch` for one call: the same checks, and no xᵀ kept."""
         unit_interval = self.cost in kernels.UNIT_INTERVAL_TARGETS
         if isinstance(x, Batch):
             if y is not None:
@@ -286,12 +315,15 @@ class Network:
         ``z_L``, ``a_L`` are ``(n_L, m)`` or ``(N, n_L, m)`` and ``W[l-1]`` is ``Wˡ`` or ``(N, *Wˡ.shape)``;
         the result is a 0-d array or one of shape ``(N,)``: the per-example costs reduced by the
         network's convention, plus the L2 penalty over the weights (none at all when λ = 0).
-        This is the one place the cost is totalled; :meth:`total_cost` is it for one set.
+        :meth:`total_cost` is it for one set; :meth:`_total` totals the terms, for every caller.
         """
-        m = y.shape[-1]
         terms = self._kernels[1].term(
             z_L, a_L, y, **({} if space is None else {"out": space("C", 0, z_L.shape)})
         )
+        return self._total(terms, W, y.shape[-1])
+
+    def _total(self, terms: Array, W: Sequence[Array], m: int) -> Array:
+        """The per-unit cost terms reduced by the network's convention, plus the L2 penalty."""
         total = self._scale(m) * terms.sum(axis=(-2, -1))
         lmbda = self.conventions.lmbda
         if lmbda:
@@ -321,7 +353,7 @@ class Network:
 
     def cost_of(self, x: object, y: object = None) -> float:
         """The cost ``J`` on inputs ``x`` and targets ``y`` (examples are columns), or on a :class:`Batch`."""
-        data = self.batch(x, y)
+        data = self._data(x, y)
         return self.total_cost(self.forward(data), data)
 
     def backward(
@@ -398,13 +430,20 @@ class Network:
             for l, k in enumerate(layers[:-1], start=1):
                 if k.f_and_fprime is not None:
                     f[l - 1], fprimes[l - 1] = _with_slope(k.f_and_fprime, l, space), _slope_kept
+        together = None if space is None else cost.output_and_term
+        if space is not None and together is not None:  # the cost's terms computed with aᴸ
+            f[-1] = _with_terms(together, data.y, space)
         z, a = core.forward(self.W, self.b, data.x, f, space=space)
         back = core.backward(self.W, z, a, data.y, fprimes, cost.delta, None, space=space)
-        J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
+        if space is not None and together is not None:
+            J = float(self._total(space("C", 0, z[-1].shape), self.W, m))
+        else:
+            J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
         scale, lmbda = self._scale(m), self.conventions.lmbda
         dW, db = [], []
-        for W_l, b_l, delta, a_prev in zip(self.W, self.b, back.delta, a[:-1], strict=True):
-            dW_l, db_l = core.layer_gradients(delta, a_prev, b_l.shape, scale)
+        rows = [data.x_rows] + [None] * (len(self.W) - 1)  # (aˡ⁻¹)ᵀ kept row-major: x's only
+        for W_l, b_l, delta, a_prev, a_rows in zip(self.W, self.b, back.delta, a[:-1], rows, strict=True):
+            dW_l, db_l = core.layer_gradients(delta, a_prev, b_l.shape, scale, a_rows)
             if lmbda:
                 dW_l += kernels.l2_gradient(W_l, lmbda, m)
             dW.append(dW_l)
@@ -424,8 +463,8 @@ class Network:
         >>> J, float(g.dW[0][0, 0])
         (1.0, -2.0)
         """
-        return self._cost_and_gradient(self.batch(x, y))
+        return self._cost_and_gradient(self._data(x, y))
 
     def gradient(self, x: object, y: object = None) -> Gradients:
         """∂J/∂W and ∂J/∂b on ``x`` and ``y`` (or a :class:`Batch`), each the shape of its parameter."""
-        return self._cost_and_gradient(self.batch(x, y))[1]
+        return self._cost_and_gradient(self._data(x, y))[1]

@@ -140,7 +140,7 @@ def step(
     keep = _frozen(net, frozen)
     if not callable(hook):
         raise InputError("hook", "a function hook(kind, layer, value) returning the value to use", hook)
-    return _step(net, net.batch(x, y), eta, keep, hook)
+    return _step(net, net._data(x, y), eta, keep, hook)
 
 
 @dataclass(frozen=True)

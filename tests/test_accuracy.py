@@ -75,6 +75,13 @@ FUNCTIONS_OF_Z: dict[
     "tanh_prime": (_generated.tanh_prime, lambda z: 1 / mpmath.cosh(z) ** 2, (-354.0, 354.0), 5.0),
     "softplus": (_generated.softplus, lambda z: mpmath.log1p(mpmath.exp(z)), (-745.0, 745.0), 4.0),
     "softplus_prime": (_generated.softplus_prime, sigmoid, (-745.0, 745.0), 4.0),
+    # the sigmoid as computed with cross-entropy's terms (in e^(-|z|)), the cost checked below
+    "sigmoid (with cross_entropy)": (
+        lambda z: _generated.sigmoid_and_cross_entropy(z, 0.0, 1)[0],
+        sigmoid,
+        (-745.0, 40.0),
+        4.0,
+    ),
 }
 
 

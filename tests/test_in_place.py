@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_ref import Network, _generated
+from backprop_ref.kernels import ACTIVATIONS
 from tests.random_network import random_network
 from tests.test_properties import PROPERTY, Problem, problems
 
@@ -29,9 +30,18 @@ KERNELS = [
     and not name.startswith("_")
     and "out" in inspect.signature(f).parameters
     and "out_prime" not in inspect.signature(f).parameters
+    and "out_term" not in inspect.signature(f).parameters
 ]
+#: The distance between neighbouring subnormal float64 numbers.
+SUBNORMAL_STEP = float(np.nextafter(0.0, 1.0))
 #: ``<activation>_and_prime``: f and f′ computed together.
 PAIRS = [f for name, f in vars(_generated).items() if inspect.isfunction(f) and name.endswith("_and_prime")]
+#: ``<activation>_and_<cost>``: aᴸ and the cost's per-unit terms computed together.
+TOGETHER = [
+    f
+    for f in vars(_generated).values()
+    if inspect.isfunction(f) and "out_term" in inspect.signature(f).parameters
+]
 
 
 def checked_path(net: Network, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
@@ -168,17 +178,53 @@ def test_a_kernel_takes_numbers_and_other_dtypes_as_numpy_does(kernel: object) -
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1.0, 30.0, 750.0]))
 def test_f_and_fprime_together_are_f_and_fprime(pair: object, seed: int, scale: float) -> None:
-    """a bit for bit as f computes it, f′ within 4 ulp of f′ alone (two proven forms), each in its out."""
+    """a bit for bit as f computes it (but within an ulp or a subnormal step between the end of
+    f's common case and where the pair's overflows), f′ within 4 ulp of f′ alone (two proven
+    forms), each in its out."""
     name = pair.__name__.removesuffix("_and_prime")  # type: ignore[attr-defined]
     f, fprime = getattr(_generated, name), getattr(_generated, f"{name}_prime")
     z = np.random.default_rng(seed).uniform(-scale, scale, (3, 4))
     with np.errstate(all="ignore"):
         out, out_prime = np.full_like(z, np.nan), np.full_like(z, np.nan)
         a, slope = pair(z, out=out, out_prime=out_prime)  # type: ignore[operator]
-        np.testing.assert_array_equal(a, f(z))
-        np.testing.assert_allclose(slope, fprime(z), rtol=4 * 2.0**-52, atol=0)
+        window = (z < -708) & (z > -np.log(np.finfo(float).max))
+        np.testing.assert_array_equal(a[~window], f(z)[~window])
+        np.testing.assert_allclose(a[window], f(z)[window], rtol=2.0**-52, atol=SUBNORMAL_STEP)
+        np.testing.assert_allclose(slope, fprime(z), rtol=4 * 2.0**-52, atol=SUBNORMAL_STEP)
         assert a is out
         assert slope is out_prime
         a_new, slope_new = pair(z)  # type: ignore[operator]
     np.testing.assert_array_equal(a_new, a)
     np.testing.assert_array_equal(slope_new, slope)
+
+
+def test_some_cost_is_computed_together_with_its_output() -> None:
+    assert [f.__name__ for f in TOGETHER] == ["sigmoid_and_cross_entropy"]
+
+
+@pytest.mark.parametrize("together", TOGETHER, ids=lambda f: f.__name__)
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1.0, 30.0, 750.0]))
+def test_output_and_terms_together_are_f_and_the_terms(together: object, seed: int, scale: float) -> None:
+    """a within 4 ulp of f alone (two proven forms), the terms bit for bit as the cost computes
+    them, each in its out, and the same without out; no argument changed."""
+    name = together.__name__  # type: ignore[attr-defined]
+    activation, cost = next(
+        (act, name.removeprefix(f"{act}_and_")) for act in ACTIVATIONS if name.startswith(f"{act}_and_")
+    )
+    f, term = getattr(_generated, activation), getattr(_generated, cost)
+    rng = np.random.default_rng(seed)
+    z, y = rng.uniform(-scale, scale, (3, 4)), rng.choice([0.0, 1.0, 0.3], (3, 4))
+    z_before, y_before = z.copy(), y.copy()
+    with np.errstate(all="ignore"):
+        out, out_term = np.full_like(z, np.nan), np.full_like(z, np.nan)
+        a, terms = together(z, y, 3, out=out, out_term=out_term)  # type: ignore[operator]
+        np.testing.assert_allclose(a, f(z), rtol=4 * 2.0**-52, atol=0)
+        np.testing.assert_array_equal(terms, term(z, f(z), y, 3))
+        assert a is out
+        assert terms is out_term
+        a_new, terms_new = together(z, y, 3)  # type: ignore[operator]
+    np.testing.assert_array_equal(a_new, a)
+    np.testing.assert_array_equal(terms_new, terms)
+    np.testing.assert_array_equal(z, z_before)
+    np.testing.assert_array_equal(y, y_before)

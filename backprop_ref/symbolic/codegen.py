@@ -30,6 +30,7 @@ from backprop_ref.symbolic.rules import (
     L2_PENALTY,
     OUTPUT_ONLY,
     ActivationRule,
+    CostRule,
     K,
     UnitMax,
     UnitSum,
@@ -262,6 +263,11 @@ class _Lowering:
             if coeff == -1:
                 return self._add("negative", [self._fold(arrays, "multiply", top, "divide", bottom)], arrays)
             return self._fold(arrays, "multiply", [coeff, *top] if coeff != 1 else top, "divide", bottom)
+        if isinstance(expr, sp.Piecewise) and len(expr.args) == 2 and expr.args[1][1] == sp.true:
+            (value, condition), (otherwise, _) = expr.args  # a case split inside a form: shares its values
+            test = str(self.printer.doprint(condition)).replace("{", "{{").replace("}", "}}")
+            operands = [self.value(value), self.value(otherwise)]
+            return self._add(None, operands, arrays, f"numpy.where({test}, {{0}}, {{1}})")
         if isinstance(expr, sp.Pow) and expr.exp == 2:
             return self._add("square", [self.value(expr.base)], arrays)
         if _reciprocal(expr):
@@ -393,9 +399,9 @@ def pair_source(f: ActivationRule) -> str:
     """The source of ``<name>_and_prime(z, out=None, out_prime=None)``: f and f′ computed together.
 
     Shared subexpressions (the sigmoid's e⁻ᶻ and 1 + e⁻ᶻ) are computed once.  Where a form has
-    rare cases (a Piecewise on z), the common cases are computed together unless some z needs a
-    rare one, and then f and f′ are each computed alone; forms that share nothing, or whose cases
-    differ, are computed one after the other.
+    rare cases (a Piecewise on z), the common cases are computed together unless they overflow,
+    and then f and f′ are each computed alone, case by case; forms that share nothing, or whose
+    cases differ, are computed one after the other.
     """
     printer = _Printer({"fully_qualified_modules": True})
     derivative = f.paired_derivative if f.paired_derivative is not None else f.stable_derivative
@@ -408,16 +414,33 @@ def pair_source(f: ActivationRule) -> str:
     elif not any(pieces):
         body = _straight_lines(forms, printer, frozenset(), ("out", "out_prime"))
     elif all(pieces) and [c for _, c in forms[0].args] == [c for _, c in forms[1].args]:
-        rare = [condition for _, condition in forms[0].args[:-1]]
-        guard = " or ".join(f"numpy.any({printer.doprint(c)})" for c in rare)
+        # The rare cases are needed only where the common forms overflow (the sigmoid's e⁻ᶻ past
+        # z = −709.78; between there and its case's bound the common forms are still accurate), so
+        # the overflow itself, not a pass over z, tells when to compute each alone.
         common = tuple(form.args[-1][0] for form in forms)
-        body = [f"if {guard}:", f"    {alone}"]
-        body += _straight_lines(common, printer, frozenset(), ("out", "out_prime"))
+        body = ["try:", '    with numpy.errstate(over="raise"):']
+        lines = _straight_lines(common, printer, frozenset(), ("out", "out_prime"))
+        body += [f"        {line}" for line in lines]
+        body += ["except FloatingPointError:", f"    {alone}"]
     else:
         body = [alone]
     doc = f"a = f(z) and f'(z) of {f.name}, computed together"
     statements = "".join(f"    {line}\n" for line in body)
     signature = f"{f.name}_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any"
+    return f'\n\ndef {signature}:\n    """{doc}"""\n{statements}'
+
+
+def output_and_term_source(c: CostRule, activation: str) -> str:
+    """The source of ``<activation>_and_<cost>(z, y, K, out=None, out_term=None)``: aᴸ = f(zᴸ) and
+    the cost's per-unit terms, computed together (cross-entropy's t = e^(−|z|) once for both)."""
+    printer = _Printer({"fully_qualified_modules": True})
+    assert a not in c.stable.free_symbols, f"{c.name}'s terms are computed from z, not from a"
+    forms = (c.with_output[activation], c.stable)
+    body = _straight_lines(forms, printer, frozenset({K}), ("out", "out_term"))
+    doc = f"a = f(z) of {activation} and one unit's term of {c.definition}, computed together"
+    statements = "".join(f"    {line}\n" for line in body)
+    name = f"{activation}_and_{c.name}"
+    signature = f"{name}(z: Any, y: Any, K: Any, out: Any = None, out_term: Any = None) -> Any"
     return f'\n\ndef {signature}:\n    """{doc}"""\n{statements}'
 
 
@@ -450,6 +473,7 @@ def generated_source() -> str:
         for act, delta in c.stable_delta.items():
             doc = f"output error δ = dC/dz = {c.delta[act]} for {c.name} on {act}"
             parts.append(function_source(f"delta_{c.name}_{act}", cost_args, delta, doc))
+        parts += [output_and_term_source(c, act) for act in c.with_output]
     l2_args = (theta, lmbda, m)
     parts.append(function_source("l2_penalty", l2_args, L2_PENALTY, "one weight's L2 penalty"))
     parts.append(function_source("l2_gradient", l2_args, L2_GRADIENT, "d(L2 penalty)/dθ"))

@@ -266,6 +266,12 @@ def _prove_output_only_stable(name: str) -> Proof:
     return Proof(f"{name} (stable form)", f.definition, f.stable, holds, f"K = {units} units, any shift")
 
 
+def prove_output_with_cost(cost: str, activation: str) -> Proof:
+    """The output activation as computed together with the cost's terms equals its definition."""
+    form = COSTS[cost].with_output[activation]
+    return _prove(f"{activation} (with {cost})", ACTIVATIONS[activation].definition, form)
+
+
 def prove_l2_gradient() -> Proof:
     """d/dθ of λ/(2m)·θ² equals (λ/m)·θ."""
     return _prove("L2 gradient", sp.diff(L2_PENALTY, theta), L2_GRADIENT)
@@ -285,6 +291,7 @@ def elementwise_proofs() -> list[Proof]:
             proofs.append(prove_activation_derivative(name, paired=True))
     for cost, c in COSTS.items():
         proofs.append(prove_cost_gradient(cost))
+        proofs += [prove_output_with_cost(cost, activation) for activation in c.with_output]
         for activation in c.delta:
             proofs += [
                 prove_cost_stable(cost, activation),

@@ -23,7 +23,7 @@ conventions of the network (``backprop_ref/conventions.py``), not of the cost.  
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
@@ -37,6 +37,10 @@ m = sp.Symbol("m", positive=True, integer=True)
 #: e^(-|z|), in (0, 1]: the accurate forms below are written in it, so that no exponential overflows
 #: and no two nearly equal numbers are subtracted, on either side of z = 0.
 t = sp.exp(-sp.Abs(z))
+
+#: The sigmoid written in t: 1/(1 + t) for z ≥ 0 and t/(1 + t) below, finite for every z.  It is
+#: softplus' derivative, and the sigmoid's form where a cost written in t computes t once for both.
+SIGMOID_IN_T = sp.Piecewise((1, z >= 0), (t, True)) / (1 + t)
 
 #: Leaky ReLU's slope for z < 0 (the common default, as in PyTorch and Keras' LeakyReLU(0.01)).
 LEAKY_SLOPE = sp.Rational(1, 100)
@@ -116,6 +120,9 @@ class CostRule:
     #: Each example's targets must also sum to 1 (a distribution over the units), which the
     #: categorical cross-entropy's δᴸ = a − y assumes.
     distribution_targets: bool = False
+    #: An output activation written in the quantities ``stable`` computes (cross-entropy's t), so
+    #: that aᴸ and the cost's terms are computed together, each quantity once.
+    with_output: dict[str, sp.Expr] = field(default_factory=dict)
 
 
 ACTIVATIONS: dict[str, ActivationRule] = {
@@ -147,7 +154,7 @@ ACTIVATIONS: dict[str, ActivationRule] = {
             sp.log(1 + sp.exp(z)),
             sp.Max(z, 0) + log1p(t),
             1 / (1 + sp.exp(-z)),
-            sp.Piecewise((1, z >= 0), (t, True)) / (1 + t),
+            SIGMOID_IN_T,
         ),
         # Leaky ReLU: z for z > 0, LEAKY_SLOPE·z below; like ReLU, the lower slope is taken at 0.
         ActivationRule(
@@ -234,6 +241,7 @@ COSTS: dict[str, CostRule] = {
             {"sigmoid": a - y},
             {"sigmoid": a - y},
             unit_interval_targets=True,
+            with_output={"sigmoid": SIGMOID_IN_T},
         ),
         # Categorical cross-entropy on softmax outputs: -Σ y_k log a_k over the units, with each
         # example's targets a distribution (Σ y_k = 1), so that δᴸ = a − y.  In z, -log a_k is
