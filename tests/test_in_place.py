@@ -87,9 +87,9 @@ def test_what_a_call_returned_is_not_written_over_by_the_next(net: Network) -> N
 
 def test_a_repeated_call_allocates_no_per_example_array() -> None:
     # 3-50-2 on 2,000 examples: each hidden per-example array (z, a, δ, ∂C/∂a) is 800 kB. After a
-    # first call of this batch size, a call allocates J, the gradients (about 2 kB) and the
-    # sigmoid's rare-case mask (booleans, 100 kB), measured 102 kB in all; one per-example array
-    # made anew would add 800 kB.
+    # first call of this batch size, a call allocates J, the gradients (about 2 kB) and the output
+    # layer's temporaries (32 kB each: 1 − y, log1p(t) and the sigmoid's numerator), measured
+    # 103 kB in all; one hidden per-example array made anew would add 800 kB.
     rng = np.random.default_rng(3)
     net = random_network(rng, (3, 50, 2), ["sigmoid", "sigmoid"], "cross_entropy")
     data = net.batch(rng.uniform(-1, 1, (3, 2000)), rng.uniform(0, 1, (2, 2000)))
@@ -228,3 +228,29 @@ def test_output_and_terms_together_are_f_and_the_terms(together: object, seed: i
     np.testing.assert_array_equal(terms_new, terms)
     np.testing.assert_array_equal(z, z_before)
     np.testing.assert_array_equal(y, y_before)
+
+
+def test_a_batch_keeps_x_transposed_for_the_gradient_and_a_call_on_x_and_y_does_not() -> None:
+    rng = np.random.default_rng(4)
+    net = random_network(rng, (3, 4, 2), ["sigmoid", "sigmoid"], "cross_entropy")
+    x, y = rng.uniform(-1, 1, (3, 50)), rng.uniform(0, 1, (2, 50))
+    data = net.batch(x, y)
+    assert data.x_rows is not None
+    assert data.x_rows.flags.c_contiguous
+    np.testing.assert_array_equal(data.x_rows, x.T)
+    assert net.batch(data) is data  # a batch passed back is kept as it is
+    assert net._data(x, y).x_rows is None  # one call: no copy
+    _, kept = net.cost_and_gradient(data)
+    _, direct = net.cost_and_gradient(x, y)
+    for mine, want in zip(kept.dW + kept.db, direct.dW + direct.db, strict=True):
+        np.testing.assert_allclose(mine, want, rtol=1e-14, atol=1e-15)
+
+
+def test_a_batch_too_large_keeps_no_transpose(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    net = random_network(rng, (3, 4, 2), ["sigmoid", "sigmoid"], "cross_entropy")
+    x, y = rng.uniform(-1, 1, (3, 50)), rng.uniform(0, 1, (2, 50))
+    monkeypatch.setattr("backprop_ref.network.ROWS_LIMIT", x.nbytes - 1)
+    assert net.batch(x, y).x_rows is None
+    monkeypatch.setattr("backprop_ref.network.ROWS_LIMIT", x.nbytes)
+    assert net.batch(x, y).x_rows is not None
