@@ -46,7 +46,7 @@ class Batch:
     ``in_unit_interval`` records whether every target lies in [0, 1] (cross-entropy needs it).
 
     ``x_rows`` is xᵀ as a row-major array, the examples as rows, or None.  :meth:`Network.batch`
-    makes it (for an ``x`` of at most :data:`ROWS_LIMIT` bytes: the data are then held twice) so
+    makes it (for an ``x`` of at most ``network.ROWS_LIMIT`` bytes: the data are then held twice) so
     that the first layer's ∂C/∂W¹ = δ¹xᵀ, the largest product after W¹x, multiplies two row-major
     arrays, which BLAS does faster than it reads a transposed one (the same numbers either way).
     """
@@ -236,7 +236,7 @@ class Network:
         """``x`` and ``y`` checked once for this network, to pass to the methods in place of ``x``.
 
         Given a :class:`Batch` (and no ``y``), checks only that it fits this network.  A new batch
-        also keeps xᵀ row-major (``x_rows``, up to :data:`ROWS_LIMIT` bytes), for the gradient.
+        also keeps xᵀ row-major (``x_rows``, up to ``network.ROWS_LIMIT`` bytes), for the gradient.
 
         Examples
         --------
@@ -315,7 +315,7 @@ class Network:
         ``z_L``, ``a_L`` are ``(n_L, m)`` or ``(N, n_L, m)`` and ``W[l-1]`` is ``Wˡ`` or ``(N, *Wˡ.shape)``;
         the result is a 0-d array or one of shape ``(N,)``: the per-example costs reduced by the
         network's convention, plus the L2 penalty over the weights (none at all when λ = 0).
-        :meth:`total_cost` is it for one set; :meth:`_total` totals the terms, for every caller.
+        :meth:`total_cost` is it for one set; ``_total`` totals the terms, for every caller.
         """
         terms = self._kernels[1].term(
             z_L, a_L, y, **({} if space is None else {"out": space("C", 0, z_L.shape)})
