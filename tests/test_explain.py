@@ -188,6 +188,11 @@ def test_read_mine_takes_names_and_addresses(tmp_path) -> None:
     mine.write_text('"out(h1)" = 0.6\n', encoding="utf-8")
     with pytest.raises(InputError, match="digits as a string"):
         read_mine(str(mine), spec)
+    mine.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(InputError) as empty:
+        read_mine(str(mine), spec)
+    assert empty.value.field == "--mine"
+    assert 'expected at least one line "<name or address>" = "<digits>"' in str(empty.value)
 
 
 def test_nothing_explains_a_number_far_from_every_departure() -> None:

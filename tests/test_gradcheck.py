@@ -142,6 +142,18 @@ def test_the_sampled_check_names_the_worst_sampled_entry() -> None:
     assert not report.passed
 
 
+def test_check_gradients_passes_its_seed_to_the_sampled_check() -> None:
+    from backprop_ref.gradcheck import sampled_check
+
+    net, x, y = theta_network()
+    for seed in (0, 7):
+        via_check = check_gradients(net, x, y, None, against="finite_differences", seed=seed)
+        assert via_check == sampled_check(net, x, y, seed=seed)
+    first = check_gradients(net, x, y, None, against="finite_differences", seed=0)
+    other = check_gradients(net, x, y, None, against="finite_differences", seed=7)
+    assert first.direction_error != other.direction_error  # other directions, other rounding
+
+
 def octave_style_gradient(theta: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """nnCostFunction's gradient written as Coursera's exercise does: Θ with a bias column,
     examples as rows, sigmoid layers, cross-entropy, mean; returned as [Theta1(:); Theta2(:)]."""

@@ -79,10 +79,12 @@ def test_w_b_json_from_javascript_agrees(
     grads = {name: g.tolist() for name, g in oracle_gradients(spec.network, spec.x, spec.y).items()}
     path = tmp_path / "grads.json"
     path.write_text(json.dumps(grads), encoding="utf-8")  # what JSON.stringify writes
-    assert main(["gradcheck", spec_path, str(path), "--json"]) == 0
+    assert main(["gradcheck", spec_path, str(path), "--json", "--rtol", "1e-7", "--atol", "1e-10"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["passed"] is True
     assert report["max_abs_error"] == 0.0
+    assert (report["rtol"], report["atol"]) == (1e-7, 1e-10)  # the tolerances it judged by
+    assert set(report) == {"passed", "max_abs_error", "max_rel_error", "worst", "rtol", "atol"}
 
 
 @pytest.mark.parametrize(

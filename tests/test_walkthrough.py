@@ -247,6 +247,13 @@ def test_latex_is_a_balanced_ascii_document() -> None:
     for row in text.splitlines():
         assert row.count("$") - row.count("\\$") in (0, 2), row
     assert "\\item $\\text{new w5}\\ (\\text{new } w^{2}_{11}) = \\text{w5} - \\eta \\cdot " in text
+    # the whole equation, name = formula = numbers = value: w5 = 0.35 and η = 0.5 as the spec gives
+    # them, and 0.35 − 0.5·0.0851429 = 0.307429 (to the printed digits)
+    assert re.search(
+        r"\\partial\}E/\\ensuremath\{\\partial\}w5\} = 0\.35 - 0\.5 \\cdot 0\.0851429 = 0\.307429\$$",
+        text,
+        re.M,
+    )
     assert _balanced_environments("\\begin{a}\\end{b}") is False  # the checks themselves can fail
     assert _balanced_braces("{}}") is False
 
