@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,32 @@ def test_a_gradient_function_that_raises_is_unusable_input(
 def test_diagnose_help_says_it_runs_the_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diagnose", "--help"]) == 0
     assert "runs FUNC" in capsys.readouterr().out
+
+
+def test_every_option_of_every_command_says_what_it_is_and_every_command_its_exit_status(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from backprop_ref.worked.cli import _parser
+
+    commands = next(a for a in _parser()._actions if a.choices and "check" in a.choices)
+    for name, sub in commands.choices.items():
+        if name != "specs":  # specs lists the shipped files and exits 0
+            assert sub.epilog.startswith("exit status: 0 "), name
+        for action in sub._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+    assert main(["explain", "--help"]) == 0
+    assert "--max-departures N" in capsys.readouterr().out
+
+
+def test_diagnose_prints_one_line_per_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diagnose", gradient_file(tmp_path, -1), "--spec", "afteracademy"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(
+        r".*grad0\.py:grad ran on \d+ random networks of the family of .+ \(m = [\d, ]+\)\.", out[0]
+    )
+    assert out[1].startswith("It agrees with the oracle under ")
+    assert out[1].endswith(":")
+    assert out[2].startswith("  ")
 
 
 def test_check_explain_adds_an_explanation_to_each_number_not_reproduced(

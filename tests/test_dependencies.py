@@ -157,3 +157,15 @@ def test_a_removed_dependency_is_caught() -> None:
     assert weight in (deps[dW] or ())
     crippled = dict(deps) | {dW: (deps[dW] or frozenset()) - {weight}}
     assert missing(crippled, moves) == {dW: {weight}}
+
+
+def test_a_traced_max_over_units_keeps_its_axis_when_asked_and_depends_on_each_entry() -> None:
+    from backprop_ref.worked.dependencies import Traced
+
+    u = Traced(np.array([[1.0, 5.0], [3.0, 2.0]]), np.array([[1, 2], [4, 8]], dtype=object))
+    kept = np.max(u, axis=-2, keepdims=True)  # softmax's shift, as the generated code takes it
+    assert kept.value.tolist() == [[3.0, 5.0]]
+    assert kept.masks.tolist() == [[1 | 4, 2 | 8]]  # the largest entry depends on every entry compared
+    flat = np.max(u, axis=-2)
+    assert flat.value.tolist() == [3.0, 5.0]
+    assert flat.shape == (2,)

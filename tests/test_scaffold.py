@@ -131,6 +131,11 @@ def test_every_convention_is_written_out_at_its_default(capsys: pytest.CaptureFi
         ),
         (["--sizes", "2,2", "--x", "[1, 2, 3]"], "backprop-ref: --x: expected a 2 x m array"),
         (["--sizes", "1000,1000"], "backprop-ref: --sizes: expected a network of at most 20,000"),
+        (
+            ["--sizes", "100,180,10", "--with-values"],  # 19,990 parameters, every value recorded
+            "backprop-ref: --sizes: expected a network whose spec fits in 1 MiB (fewer units, or no "
+            "--with-values), got a spec of ",
+        ),
         (["--activations", "sigmoid"], "backprop-ref new: the following arguments are required: --sizes"),
         (
             ["--sizes", "2,2", "--activations"],

@@ -54,6 +54,26 @@ def test_mini_batches_visit_every_example_once_per_epoch(
         assert sorted(name for batch in batches for name in batch) == list(range(m))
 
 
+def test_the_seed_decides_the_shuffle_of_mini_batches(net: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    x = np.vstack([np.arange(8, dtype=float), np.ones(8)])[: net.sizes[0]]  # row 0 names each example
+    y = np.full((net.sizes[-1], 8), 0.5)
+    one_step = training._step
+
+    def order(seed: int) -> list[list[float]]:
+        seen: list[list[float]] = []
+
+        def spy(net: Network, data: Batch, *args: Any, **kwargs: Any) -> training.Step:
+            seen.append(list(data.x[0]))
+            return one_step(net, data, *args, **kwargs)
+
+        monkeypatch.setattr(training, "_step", spy)
+        train(net, x, y, eta=0.1, epochs=2, batch_size=3, seed=seed)
+        return seen
+
+    assert order(4) == order(4)  # a seed is a shuffle
+    assert order(4) != order(5)  # 8!² orders: two seeds agree by chance about once in 1.6e9
+
+
 @pytest.mark.parametrize("batch_size", [3, 10])
 def test_one_batch_holding_every_example_is_full_batch_training(
     net: Network, batch: tuple[np.ndarray, np.ndarray], batch_size: int
