@@ -8,7 +8,7 @@ import pytest
 from backprop_ref.errors import InputError
 from backprop_ref.worked.audit import audit
 from backprop_ref.worked.departures import CATALOGUE, default
-from backprop_ref.worked.explain import Given, explain, judge, printed, read_mine, search
+from backprop_ref.worked.explain import Given, explain, judge, options, printed, read_mine, search
 from backprop_ref.worked.spec import Spec, build, load, parse_toml
 from backprop_ref.worked.trace import Address
 from tests.buggy import Family, gradient
@@ -275,3 +275,16 @@ def test_a_slip_repeated_after_the_step_is_explained_from_a_hand_computation() -
     )
     best = report.per_number[-1].best
     assert [[d.name for d in ds] for ds in best] == [["slip_repeated:net(o1)"]]
+
+
+READINGS = ("rounded_intermediates", "printed_values_carried", "slip_repeated", "reference_slip")
+
+
+def test_the_ways_of_reading_printed_numbers_are_readings_not_conventions_or_mistakes() -> None:
+    # rounding by hand, numbers carried as printed, a slip made again, the printed number a slip:
+    # none is a convention of the network or a learner's mistake in the rules
+    spec = load("afteracademy")
+    kinds = {d.name.split(":")[0]: d.kind for d in options(spec, printed(spec))}
+    for reading in READINGS:
+        assert kinds[reading] == "reading", reading
+    assert {k for n, k in kinds.items() if n not in READINGS} <= {"convention", "mistake"}

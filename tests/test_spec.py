@@ -314,6 +314,11 @@ BAD = [
     ({("names", "w1"): "W[1][2,0]"}, "names.w1: expected an index within W[1] (2 x 2), got 'W[1][2,0]'"),
     ({("names", "x1"): "a[0][0,1]"}, "names.x1: expected an index within a[0] (2 x 1), got 'a[0][0,1]'"),
     ({("names", "w1"): "v[1][0]"}, f"names.w1: expected {ADDRESS}, got 'v[1][0]'"),
+    ({("names", "w1"): "z[0]"}, "names.w1: expected an address written z[l][j], got 'z[0]'"),
+    (
+        {("names", "w1"): "cost_term[1][0]"},
+        "names.w1: expected an address written cost_term[j], got 'cost_term[1][0]'",
+    ),
 ]
 
 
