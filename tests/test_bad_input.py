@@ -70,6 +70,17 @@ def test_backward_with_targets_of_the_wrong_shape(net: Network, batch: Any) -> N
     says(lambda: net.total_cost(fw, [[1.0, 0.0]]), "y", "a 1 x 3 array", "shape (1, 2)")
 
 
+def test_a_batch_made_for_another_network(net: Network) -> None:
+    other = Network(W=[np.ones((1, 3))], b=[np.zeros((1, 1))], activations=["sigmoid"])
+    data = other.batch(np.zeros((3, 5)), np.zeros((1, 5)))  # 3 inputs, 1 target, 5 examples
+    says(
+        lambda: net.cost_and_gradient(data),
+        "x",
+        f"a batch of {net.sizes[0]} inputs",
+        "a batch of 3 inputs and 1 targets",
+    )
+
+
 def test_backward_with_a_flat_list_of_targets_is_one_example() -> None:
     net = Network(W=[np.ones((2, 2))], b=[np.zeros((2, 1))], activations=["identity"], cost="half_sse")
     fw = net.forward([1.0, 2.0])

@@ -247,6 +247,7 @@ def test_latex_is_a_balanced_ascii_document() -> None:
     for row in text.splitlines():
         assert row.count("$") - row.count("\\$") in (0, 2), row
     assert "\\item $\\text{new w5}\\ (\\text{new } w^{2}_{11}) = \\text{w5} - \\eta \\cdot " in text
+    assert "\\item $\\operatorname{sigmoid}'(z^{2}_{1}) = " in text  # σ′ at net(o1), layer 2's first unit
     # the whole equation, name = formula = numbers = value: w5 = 0.35 and η = 0.5 as the spec gives
     # them, and 0.35 − 0.5·0.0851429 = 0.307429 (to the printed digits)
     assert re.search(
