@@ -94,13 +94,14 @@ def numerics(t: Table, n: dict[str, Any]) -> None:
     )
     parts = {k: v["cpu"]["median"] for k, v in one["components"].items()}
     extra = {
-        "σ": parts["sigmoid, generated accurate form (oracle)"] - parts["sigmoid, exp form (plain)"],
-        "cost": parts["cost, generated softplus form (oracle)"] - parts["cost, log form (plain)"],
-        "σ′": parts["sigma', generated form from z (oracle)"] - parts["sigma' = a(1 - a) (plain)"],
+        "hidden σ, σ′": parts["hidden sigma and sigma' together, generated (oracle)"]
+        - parts["hidden sigma, exp form, and a(1 - a) (plain)"],
+        "output σ + cost": parts["output sigma and cost terms together, generated (oracle)"]
+        - parts["output sigma, exp form, and cost by logs (plain)"],
     }
     t.row("  oracle's extra CPU ms per call", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
-    check = parts["check x and y (Network.batch: once per data set, not per call)"]
-    t.row("  input check, once per Batch (not per call), CPU ms", f"{check * 1e3:.1f}")
+    check = parts["check x and y, keep x transposed (Network.batch: once per data set, not per call)"]
+    t.row("  input check and xᵀ, once per Batch (not per call), CPU ms", f"{check * 1e3:.1f}")
     sampled = one["sampled_check"]
     took = sampled["times"]["sampled"]["cpu"]
     t.check(
