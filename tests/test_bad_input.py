@@ -61,7 +61,11 @@ def test_progress_that_is_not_a_function(net: Network, batch: Any) -> None:
 
 
 def test_a_gradient_that_is_neither_a_function_nor_a_dict(net: Network, batch: Any) -> None:
-    says(lambda: check_gradients(net, *batch, "W1"), "gradient", "got 'W1'")  # type: ignore[arg-type]
+    says(
+        lambda: check_gradients(net, *batch, "W1"),  # type: ignore[arg-type]
+        "gradient",
+        "expected a function gradient(params, x, y) or the dict it returned, got 'W1'",
+    )
 
 
 def test_backward_with_targets_of_the_wrong_shape(net: Network, batch: Any) -> None:
@@ -196,6 +200,16 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> str:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+def test_a_spec_file_over_1_mib(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (2**20 + 1))
+    says(
+        lambda: spec.load(str(big)),
+        "SPEC",
+        "expected a spec file of at most 1,048,576 bytes (1 MiB), got a file of 1,048,577 bytes",
+    )
 
 
 def test_cli_a_spec_path_of_300_characters() -> None:

@@ -39,6 +39,7 @@ def gradient_file(tmp_path: Path, sign: int) -> str:
 def test_explain_afteracademy_exits_1_and_lists_its_explanations(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "afteracademy", "--max-departures", "1", "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
+    assert doc["title"].startswith("AfterAcademy")  # the spec's own title
     assert doc["complete"] is False
     assert [n["name"] for n in doc["numbers"]][:2] == ["net(h1)", "net(h2)"]
     first = doc["explanations"][0]

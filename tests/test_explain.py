@@ -288,3 +288,14 @@ def test_the_ways_of_reading_printed_numbers_are_readings_not_conventions_or_mis
     for reading in READINGS:
         assert kinds[reading] == "reading", reading
     assert {k for n, k in kinds.items() if n not in READINGS} <= {"convention", "mistake"}
+
+
+def test_explain_reports_its_progress_and_names_a_bad_depth() -> None:
+    spec = load("afteracademy")
+    calls: list[tuple[int, int]] = []
+    explain(spec, max_departures=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls
+    assert calls[-1][0] == calls[-1][1]  # it ends with every set tried
+    with pytest.raises(InputError) as bad:
+        explain(spec, max_departures=-1)
+    assert bad.value.field == "--max-departures"

@@ -151,3 +151,10 @@ def test_a_bad_option_is_one_line_and_exit_2(
     assert captured.out == ""
     assert captured.err.count("\n") == 1, captured.err
     assert captured.err.startswith(start), captured.err
+
+
+def test_the_header_says_which_numbers_were_drawn(capsys: pytest.CaptureFixture[str]) -> None:
+    first = new(capsys, "--sizes", "2,2").splitlines()[0]
+    assert first.endswith("numbers drawn from seed 0: weights, biases, x, y.")
+    first = new(capsys, "--sizes", "2,2", "--x", "[1, 2]", "--seed", "3").splitlines()[0]
+    assert first.endswith("numbers drawn from seed 3: weights, biases, y.")

@@ -71,6 +71,12 @@ def test_the_seed_decides_the_shuffle_of_mini_batches(net: Network, monkeypatch:
         return seen
 
     assert order(4) == order(4)  # a seed is a shuffle
+    seen: list[list[float]] = []
+    monkeypatch.setattr(
+        training, "_step", lambda n, d, *a, **k: seen.append(list(d.x[0])) or one_step(n, d, *a, **k)
+    )
+    train(net, x, y, eta=0.1, epochs=2, batch_size=3)
+    assert seen == order(0)  # the documented default seed
     assert order(4) != order(5)  # 8!² orders: two seeds agree by chance about once in 1.6e9
 
 

@@ -308,3 +308,27 @@ def test_a_layer_by_layer_update_carries_delta_through_the_updated_weights_and_s
     w_new = spec.network.W[1][0, 0] - 0.5 * spec.run().first.gradients.dW[1][0, 0]
     assert line.formula is not None
     assert math.isclose(evaluate(line.formula), w_new * spec.run().first.backward.delta[1][0, 0])
+
+
+def test_each_example_is_named_by_its_own_number_in_both_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["new", "--sizes", "2,2", "--activations", "sigmoid", "--x", "[[0.1, 0.2], [0.3, 0.4]]"]
+    assert main([*argv, "--y", "[[1, 0], [0, 1]]"]) == 0
+    path = tmp_path / "two.toml"
+    path.write_text(capsys.readouterr().out, encoding="utf-8")
+    two = load(str(path))
+    for text in (markdown(two), latex(two)):
+        second = [row for row in text.splitlines() if "(example 2)" in row]
+        assert second
+        for row in second:  # the inputs of example 2 are x[2], never another example's
+            assert set(re.findall(r"\]?\[(\d+)\]", row)) <= {"2"}, row
+    one = load("afteracademy")  # one example: no example numbers at all
+    assert "(example" not in markdown(one)
+    assert "(example" not in latex(one)
+
+
+def test_the_handout_states_each_rule_as_the_rules_define_it() -> None:
+    text = latex(load("afteracademy"))
+    assert "\\item sigmoid: \\texttt{a = 1/(1 + exp(-z))}" in text  # rules.py: 1/(1 + e^-z)
+    assert "- sigmoid: `a = 1/(1 + exp(-z))`" in markdown(load("afteracademy"))
