@@ -314,6 +314,19 @@ def test_explain_runs_each_number_under_its_own_run() -> None:
     assert [d.name for d in report.explanations[0].departures] == []
 
 
+def test_a_number_printed_wrong_under_a_variant_run_is_read_as_a_slip_in_that_run() -> None:
+    # δ¹ right under the main run, 10 % too large under the other: only that run's number is a slip,
+    # and reading it as one explains it (a reading made in the main run would change nothing there)
+    printed = [
+        {"name": "delta[1][0]", "value": f"{DELTA1_BEFORE:.10f}"},
+        {"name": "delta[1][0]", "value": f"{1.1 * DELTA1_AFTER:.10f}", "run": "layer_by_layer"},
+    ]
+    report = explain(build(chain(printed, LAYER_BY_LAYER)), max_departures=1)
+    assert report.complete
+    [slip] = report.explanations[0].departures
+    assert (slip.id, slip.run) == ("reference_slip", "layer_by_layer")
+
+
 def test_check_explain_tells_apart_one_name_printed_under_two_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
