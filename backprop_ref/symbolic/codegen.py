@@ -13,6 +13,7 @@ Regenerate with ``python -m backprop_ref.symbolic.codegen`` (proves every rule f
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,12 +138,17 @@ def function_source(name: str, args: tuple[sp.Symbol, ...], expr: sp.Expr, doc: 
         for i, (value, condition) in enumerate(rare):  # the first condition applied last: it wins
             inner.append(_body(f"case_{i}", value, args, printer, scalars))
             calls.append(f"(lambda: {printer.doprint(condition)}, case_{i})")
-        nested = "".join("".join(f"    {line}\n" for line in part.splitlines()) for part in inner)
-        statements = f"{nested}    return _cases(out, common, {', '.join(calls)})\n"
+        lines = [line for part in inner for line in part.splitlines()]
+        lines.append(f"return _cases(out, common, {', '.join(calls)})")
     else:
-        body = _body(None, expr, args, printer, scalars)
-        statements = "".join(f"    {line}\n" for line in body.splitlines())
-    return f'\n\ndef {name}({signature}) -> Any:\n    """{doc}"""\n{statements}'
+        lines = _body(None, expr, args, printer, scalars).splitlines()
+    return _definition(f"{name}({signature}) -> Any", doc, lines)
+
+
+def _definition(header: str, doc: str, body: Sequence[str]) -> str:
+    """The text of a generated function: ``def <header>:``, its docstring, then ``body`` indented."""
+    statements = "".join(f"    {line}\n" for line in body)
+    return f'\n\ndef {header}:\n    """{doc}"""\n{statements}'
 
 
 def _body(
@@ -425,9 +431,8 @@ def pair_source(f: ActivationRule) -> str:
     else:
         body = [alone]
     doc = f"a = f(z) and f'(z) of {f.name}, computed together"
-    statements = "".join(f"    {line}\n" for line in body)
     signature = f"{f.name}_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any"
-    return f'\n\ndef {signature}:\n    """{doc}"""\n{statements}'
+    return _definition(signature, doc, body)
 
 
 def output_and_term_source(c: CostRule, activation: str) -> str:
@@ -438,10 +443,9 @@ def output_and_term_source(c: CostRule, activation: str) -> str:
     forms = (c.with_output[activation], c.stable)
     body = _straight_lines(forms, printer, frozenset({K}), ("out", "out_term"))
     doc = f"a = f(z) of {activation} and one unit's term of {c.definition}, computed together"
-    statements = "".join(f"    {line}\n" for line in body)
     name = f"{activation}_and_{c.name}"
     signature = f"{name}(z: Any, y: Any, K: Any, out: Any = None, out_term: Any = None) -> Any"
-    return f'\n\ndef {signature}:\n    """{doc}"""\n{statements}'
+    return _definition(signature, doc, body)
 
 
 def generated_source() -> str:
