@@ -25,32 +25,21 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-#: mutmut's exit codes of a mutant's test run, by what they mean (mutmut/stats.py).
-STATUS = {0: "survived", 1: "killed", 3: "killed", -11: "killed", -9: "killed", 5: "no tests", 33: "no tests"}
-STATUS |= dict.fromkeys((24, -24, 36, 152, 255), "timeout") | {
-    34: "skipped",
-    35: "suspicious",
-    37: "typecheck",
-}
 
-
-def all_names() -> list[str]:
-    """Every mutant's name, as ``mutmut results --all true`` lists them."""
+def verdicts() -> dict[str, str]:
+    """Every mutant's verdict by name ("killed", "survived", "no tests", "not checked", ...), as
+    ``mutmut results --all true`` lists them."""
     listed = subprocess.run(
         ["mutmut", "results", "--all", "true"], check=True, capture_output=True, text=True
     )
-    return [line.strip().split(":")[0] for line in listed.stdout.splitlines() if "__mutmut_" in line]
+    rows = (line.strip().split(": ", 1) for line in listed.stdout.splitlines() if "__mutmut_" in line)
+    return dict(rows)  # type: ignore[arg-type]
 
 
 def sample_score(names: list[str]) -> str:
-    """The verdicts of ``names`` (mutmut's records in ``mutants/``) and their score, with a 95 % interval."""
-    codes: dict[str, int | None] = {}
-    for meta in Path("mutants").rglob("*.meta"):
-        codes |= json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
-    counts = Counter(
-        "not checked" if codes.get(n) is None else STATUS.get(codes[n], f"exit {codes[n]}")  # type: ignore[arg-type]
-        for n in names
-    )
+    """The verdicts of ``names`` and their score, with a 95 % interval."""
+    found = verdicts()
+    counts = Counter(found.get(n, "not checked") for n in names)
     killed = counts["killed"] + counts["timeout"]
     tested = killed + counts["survived"] + counts["suspicious"]
     p = killed / tested if tested else 0.0
@@ -68,7 +57,7 @@ def main() -> int:
     parser.add_argument("--sample", metavar="FILE", help="score the mutants named in FILE, one a line")
     args = parser.parse_args()
     if args.draw is not None:
-        names = all_names()
+        names = list(verdicts())
         random.Random(args.seed).shuffle(names)
         print("\n".join(names[: args.draw]))
         return 0
