@@ -33,7 +33,7 @@ def verdicts() -> dict[str, str]:
         ["mutmut", "results", "--all", "true"], check=True, capture_output=True, text=True
     )
     rows = (line.strip().split(": ", 1) for line in listed.stdout.splitlines() if "__mutmut_" in line)
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 def sample_score(names: list[str]) -> str:
