@@ -32,22 +32,30 @@ def test_train_lowers_the_cost(net: Network, batch: tuple[np.ndarray, np.ndarray
     assert run.costs[-1] < 0.5 * run.costs[0]
 
 
-def test_mini_batches_visit_every_example_once_per_epoch(
-    net: Network, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    m, batch_size, epochs = 5, 2, 3
-    x = np.vstack([np.arange(m, dtype=float), np.ones(m)])  # row 0 names each example
-    y = np.full((1, m), 0.5)
+def batches_seen(
+    monkeypatch: pytest.MonkeyPatch, net: Network, x: np.ndarray, y: np.ndarray, **options: Any
+) -> list[list[float]]:
+    """Row 0 of each mini-batch ``train(net, x, y, eta=0.1, **options)`` steps on, in order."""
     seen: list[list[float]] = []
-
     one_step = training._step
 
     def spy(net: Network, data: Batch, *args: Any, **kwargs: Any) -> training.Step:
         seen.append(list(data.x[0]))
         return one_step(net, data, *args, **kwargs)
 
-    monkeypatch.setattr(training, "_step", spy)
-    train(net, x, y, eta=0.1, epochs=epochs, batch_size=batch_size)
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "_step", spy)
+        train(net, x, y, eta=0.1, **options)
+    return seen
+
+
+def test_mini_batches_visit_every_example_once_per_epoch(
+    net: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m, batch_size, epochs = 5, 2, 3
+    x = np.vstack([np.arange(m, dtype=float), np.ones(m)])  # row 0 names each example
+    y = np.full((1, m), 0.5)
+    seen = batches_seen(monkeypatch, net, x, y, epochs=epochs, batch_size=batch_size)
     assert [len(batch) for batch in seen] == [2, 2, 1] * epochs  # the last batch is smaller
     for epoch in range(epochs):
         batches = seen[3 * epoch : 3 * epoch + 3]
@@ -57,27 +65,13 @@ def test_mini_batches_visit_every_example_once_per_epoch(
 def test_the_seed_decides_the_shuffle_of_mini_batches(net: Network, monkeypatch: pytest.MonkeyPatch) -> None:
     x = np.vstack([np.arange(8, dtype=float), np.ones(8)])[: net.sizes[0]]  # row 0 names each example
     y = np.full((net.sizes[-1], 8), 0.5)
-    one_step = training._step
 
-    def order(seed: int) -> list[list[float]]:
-        seen: list[list[float]] = []
+    def order(**seed: int) -> list[list[float]]:
+        return batches_seen(monkeypatch, net, x, y, epochs=2, batch_size=3, **seed)
 
-        def spy(net: Network, data: Batch, *args: Any, **kwargs: Any) -> training.Step:
-            seen.append(list(data.x[0]))
-            return one_step(net, data, *args, **kwargs)
-
-        monkeypatch.setattr(training, "_step", spy)
-        train(net, x, y, eta=0.1, epochs=2, batch_size=3, seed=seed)
-        return seen
-
-    assert order(4) == order(4)  # a seed is a shuffle
-    seen: list[list[float]] = []
-    monkeypatch.setattr(
-        training, "_step", lambda n, d, *a, **k: seen.append(list(d.x[0])) or one_step(n, d, *a, **k)
-    )
-    train(net, x, y, eta=0.1, epochs=2, batch_size=3)
-    assert seen == order(0)  # the documented default seed
-    assert order(4) != order(5)  # 8!² orders: two seeds agree by chance about once in 1.6e9
+    assert order(seed=4) == order(seed=4)  # a seed is a shuffle
+    assert order() == order(seed=0)  # the documented default seed
+    assert order(seed=4) != order(seed=5)  # 8!² orders: two seeds agree by chance about once in 1.6e9
 
 
 @pytest.mark.parametrize("batch_size", [3, 10])
