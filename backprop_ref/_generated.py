@@ -59,17 +59,17 @@ DEFAULT_COST = 'half_sse'
 def sigmoid(z: Any, out: Any = None) -> Any:
     """a = 1/(1 + exp(-z))"""
     def common() -> Any:
-        t0 = numpy.negative(z, out=out)
+        t0 = numpy.exp(z, out=out)
+        t1 = numpy.add(1, t0)
+        t0 = numpy.divide(t0, t1, out=_own(t0))
+        return _into(out, t0)
+    def case_0() -> Any:
+        t0 = numpy.negative(z)
         t0 = numpy.exp(t0, out=_own(t0))
         t0 = numpy.add(1, t0, out=_own(t0))
         t0 = numpy.divide(1.0, t0, out=_own(t0))
-        return _into(out, t0)
-    def case_0() -> Any:
-        t0 = numpy.exp(z)
-        t1 = numpy.add(1, t0)
-        t0 = numpy.divide(t0, t1, out=_own(t0))
         return t0
-    return _cases(out, common, (lambda: numpy.less(z, -708), case_0))
+    return _cases(out, common, (lambda: numpy.greater(z, 708), case_0))
 
 
 def sigmoid_prime(z: Any, out: Any = None) -> Any:
@@ -87,13 +87,11 @@ def sigmoid_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     """a = f(z) and f'(z) of sigmoid, computed together"""
     try:
         with numpy.errstate(over="raise"):
-            t0 = numpy.negative(z, out=out_prime)
-            t0 = numpy.exp(t0, out=_own(t0))
-            t1 = numpy.add(1, t0, out=out)
+            t0 = numpy.exp(z, out=out)
+            t1 = numpy.add(1, t0, out=out_prime)
             t0 = numpy.divide(t0, t1, out=_own(t0))
-            t0 = numpy.divide(t0, t1, out=_own(t0))
-            t1 = numpy.divide(1.0, t1, out=_own(t1))
-            return _into(out, t1), _into(out_prime, t0)
+            t1 = numpy.divide(t0, t1, out=_own(t1))
+            return _into(out, t0), _into(out_prime, t1)
     except FloatingPointError:
         return sigmoid(z, out=out), sigmoid_prime(z, out=out_prime)
 
@@ -176,13 +174,14 @@ def softplus(z: Any, out: Any = None) -> Any:
 
 def softplus_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1/(1 + exp(-z)) for softplus"""
-    t0 = numpy.absolute(z)
-    t0 = numpy.negative(t0, out=_own(t0))
-    t0 = numpy.exp(t0, out=_own(t0))
-    t1 = numpy.where(numpy.greater_equal(z, 0), 1, t0)
-    t0 = numpy.add(1, t0, out=_own(t0))
-    t1 = numpy.divide(t1, t0, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.greater_equal(z, 0)
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.where(t0, 1, t1)
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=out)
+    return _into(out, t2)
 
 
 def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
@@ -193,9 +192,10 @@ def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     t1 = numpy.exp(t1, out=_own(t1))
     t2 = numpy.log1p(t1)
     t0 = numpy.add(t0, t2, out=_own(t0))
-    t3 = numpy.where(numpy.greater_equal(z, 0), 1, t1)
+    t3 = numpy.greater_equal(z, 0)
+    t4 = numpy.where(t3, 1, t1)
     t2 = numpy.add(1, t1, out=_own(t2))
-    t1 = numpy.divide(t3, t2, out=_own(t1))
+    t1 = numpy.divide(t4, t2, out=_own(t1))
     return _into(out, t0), _into(out_prime, t1)
 
 
@@ -292,14 +292,15 @@ def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> 
 def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)/(1 + exp(-z)) for half_sse on softplus"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.absolute(z, out=out)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.where(numpy.greater_equal(z, 0), 1, t1)
-    t0 = numpy.multiply(t0, t2, out=_own(t0))
-    t2 = numpy.add(1, t1, out=_own(t2))
-    t1 = numpy.divide(t0, t2, out=_own(t1))
-    return _into(out, t1)
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.absolute(z, out=out)
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t3 = numpy.where(t1, 1, t2)
+    t0 = numpy.multiply(t0, t3, out=_own(t0))
+    t3 = numpy.add(1, t2, out=_own(t3))
+    t2 = numpy.divide(t0, t3, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_half_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -392,14 +393,15 @@ def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     t0 = numpy.multiply(2, a)
     t1 = numpy.multiply(2, y)
     t0 = numpy.subtract(t0, t1, out=_own(t0))
-    t2 = numpy.absolute(z, out=out)
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t3 = numpy.where(numpy.greater_equal(z, 0), 1, t2)
-    t0 = numpy.multiply(t0, t3, out=_own(t0))
-    t3 = numpy.add(1, t2, out=_own(t3))
-    t2 = numpy.divide(t0, t3, out=_own(t2))
-    return _into(out, t2)
+    t2 = numpy.greater_equal(z, 0)
+    t3 = numpy.absolute(z, out=out)
+    t3 = numpy.negative(t3, out=_own(t3))
+    t3 = numpy.exp(t3, out=_own(t3))
+    t4 = numpy.where(t2, 1, t3)
+    t0 = numpy.multiply(t0, t4, out=_own(t0))
+    t4 = numpy.add(1, t3, out=_own(t4))
+    t3 = numpy.divide(t0, t4, out=_own(t3))
+    return _into(out, t3)
 
 
 def delta_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -495,15 +497,16 @@ def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)/(K*(1 + exp(-z))) for mse on softplus"""
     t0 = numpy.subtract(a, y)
     t0 = numpy.multiply(2, t0, out=_own(t0))
-    t1 = numpy.absolute(z, out=out)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.where(numpy.greater_equal(z, 0), 1, t1)
-    t0 = numpy.multiply(t0, t2, out=_own(t0))
-    t2 = numpy.divide(t0, K, out=_own(t2))
-    t0 = numpy.add(1, t1, out=_own(t0))
-    t1 = numpy.divide(t2, t0, out=_own(t1))
-    return _into(out, t1)
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.absolute(z, out=out)
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t3 = numpy.where(t1, 1, t2)
+    t0 = numpy.multiply(t0, t3, out=_own(t0))
+    t3 = numpy.divide(t0, K, out=_own(t3))
+    t0 = numpy.add(1, t2, out=_own(t0))
+    t2 = numpy.divide(t3, t0, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_mse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -582,14 +585,15 @@ def delta_linear_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> An
 
 def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y/(1 + exp(-z)) for linear on softplus"""
-    t0 = numpy.absolute(z)
-    t0 = numpy.negative(t0, out=_own(t0))
-    t0 = numpy.exp(t0, out=_own(t0))
-    t1 = numpy.where(numpy.greater_equal(z, 0), 1, t0)
-    t1 = numpy.multiply(y, t1, out=_own(t1))
-    t0 = numpy.add(1, t0, out=_own(t0))
-    t1 = numpy.divide(t1, t0, out=_own(t1))
-    return _into(out, t1)
+    t0 = numpy.greater_equal(z, 0)
+    t1 = numpy.absolute(z)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.where(t0, 1, t1)
+    t2 = numpy.multiply(y, t2, out=out)
+    t1 = numpy.add(1, t1, out=_own(t1))
+    t2 = numpy.divide(t2, t1, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_linear_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -612,19 +616,16 @@ def delta_linear_softmax(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any
 
 def cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """one unit's term of -y*log(a) - (1 - y)*log(1 - a)"""
-    t0 = numpy.negative(z, out=out)
-    t0 = numpy.maximum(0, t0, out=_own(t0))
-    t0 = numpy.multiply(y, t0, out=_own(t0))
-    t1 = numpy.subtract(1, y)
-    t2 = numpy.maximum(0, z)
-    t2 = numpy.multiply(t1, t2, out=_own(t2))
-    t0 = numpy.add(t0, t2, out=_own(t0))
-    t2 = numpy.absolute(z, out=_own(t2))
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t2 = numpy.log1p(t2, out=_own(t2))
-    t0 = numpy.add(t0, t2, out=_own(t0))
-    return _into(out, t0)
+    t0 = numpy.absolute(z)
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.subtract(1, y)
+    t3 = numpy.where(t1, t2, y)
+    t3 = numpy.multiply(t0, t3, out=out)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t0 = numpy.log1p(t0, out=_own(t0))
+    t3 = numpy.add(t3, t0, out=_own(t3))
+    return _into(out, t3)
 
 
 def cross_entropy_gradient(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -661,22 +662,19 @@ def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None)
 
 def sigmoid_and_cross_entropy(z: Any, y: Any, K: Any, out: Any = None, out_term: Any = None) -> Any:
     """a = f(z) of sigmoid and one unit's term of -y*log(a) - (1 - y)*log(1 - a), computed together"""
-    t0 = numpy.negative(z, out=out_term)
-    t0 = numpy.maximum(0, t0, out=_own(t0))
-    t0 = numpy.multiply(y, t0, out=_own(t0))
-    t1 = numpy.subtract(1, y)
-    t2 = numpy.maximum(0, z, out=out)
-    t2 = numpy.multiply(t1, t2, out=_own(t2))
-    t0 = numpy.add(t0, t2, out=_own(t0))
-    t2 = numpy.absolute(z, out=_own(t2))
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t3 = numpy.log1p(t2)
-    t0 = numpy.add(t0, t3, out=_own(t0))
-    t4 = numpy.where(numpy.greater_equal(z, 0), 1, t2)
-    t3 = numpy.add(1, t2, out=_own(t3))
-    t2 = numpy.divide(t4, t3, out=_own(t2))
-    return _into(out, t2), _into(out_term, t0)
+    t0 = numpy.absolute(z, out=out)
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.subtract(1, y)
+    t3 = numpy.where(t1, t2, y)
+    t3 = numpy.multiply(t0, t3, out=out_term)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t4 = numpy.log1p(t0)
+    t3 = numpy.add(t3, t4, out=_own(t3))
+    t5 = numpy.where(t1, 1, t0)
+    t4 = numpy.add(1, t0, out=_own(t4))
+    t0 = numpy.divide(t5, t4, out=_own(t0))
+    return _into(out, t0), _into(out_term, t3)
 
 
 def categorical_cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:

@@ -195,14 +195,9 @@ class Gradients:
         return out
 
 
-def layer_gradients(
-    delta: Array, a_prev: Array, b_shape: tuple[int, ...], scale: Any, a_prev_rows: Array | None = None
-) -> tuple[Array, Array]:
-    """BP4 and BP3 for one layer, summed over examples and multiplied by ``scale``.
-
-    ``a_prev_rows``, if given, is (aˡ⁻¹)ᵀ as a row-major array (the same numbers as ``a_prev.T``).
-    """
-    dW = delta @ (a_prev.T if a_prev_rows is None else a_prev_rows)
+def layer_gradients(delta: Array, a_prev: Array, b_shape: tuple[int, ...], scale: Any) -> tuple[Array, Array]:
+    """BP4 and BP3 for one layer, summed over examples and multiplied by ``scale``."""
+    dW = delta @ a_prev.T
     dW *= scale  # in place: the product is new
     return dW, scale * sum_to_shape(delta, b_shape)
 

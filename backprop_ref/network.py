@@ -44,17 +44,11 @@ class Batch:
     Pass a batch where a method takes ``x`` (and leave out ``y``) to skip the checks of the data on
     every call, as a training loop or an optimiser calling the same data many times would.
     ``in_unit_interval`` records whether every target lies in [0, 1] (cross-entropy needs it).
-
-    ``x_rows`` is xᵀ as a row-major array, the examples as rows, or None.  :meth:`Network.batch`
-    makes it (for an ``x`` of at most ``network.ROWS_LIMIT`` bytes: the data are then held twice) so
-    that the first layer's ∂C/∂W¹ = δ¹xᵀ, the largest product after W¹x, multiplies two row-major
-    arrays, which BLAS does faster than it reads a transposed one (the same numbers either way).
     """
 
     x: Array
     y: Array
     in_unit_interval: bool
-    x_rows: Array | None = field(default=None, repr=False, compare=False)
 
     @property
     def examples(self) -> int:
@@ -99,8 +93,6 @@ def _slope_kept(z: Array, out: Array | None = None) -> Array:
 #: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
 #: a larger batch gets new arrays on every call.
 SPACE_LIMIT = 256 * 2**20
-#: The largest ``x`` (in bytes) whose transpose a :class:`Batch` made by :meth:`Network.batch` also keeps.
-ROWS_LIMIT = 256 * 2**20
 
 
 class _Space(threading.local):
@@ -235,8 +227,7 @@ class Network:
     def batch(self, x: object, y: object = None) -> Batch:
         """``x`` and ``y`` checked once for this network, to pass to the methods in place of ``x``.
 
-        Given a :class:`Batch` (and no ``y``), checks only that it fits this network.  A new batch
-        also keeps xᵀ row-major (``x_rows``, up to ``network.ROWS_LIMIT`` bytes), for the gradient.
+        Given a :class:`Batch` (and no ``y``), checks only that it fits this network.
 
         Examples
         --------
@@ -245,13 +236,10 @@ class Network:
         >>> data.examples, net.cost_of(data)
         (2, 0.5)
         """
-        data = self._data(x, y)
-        if data is x or data.x.nbytes > ROWS_LIMIT:
-            return data
-        return Batch(data.x, data.y, data.in_unit_interval, np.ascontiguousarray(data.x.T))
+        return self._data(x, y)
 
     def _data(self, x: object, y: object = None) -> Batch:
-        """:meth:`batch` for one call: the same checks, and no xᵀ kept."""
+        """:meth:`batch`, for the methods that take x and y (or a Batch) themselves."""
         unit_interval = self.cost in kernels.UNIT_INTERVAL_TARGETS
         if isinstance(x, Batch):
             if y is not None:
@@ -441,9 +429,8 @@ class Network:
             J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
         scale, lmbda = self._scale(m), self.conventions.lmbda
         dW, db = [], []
-        rows = [data.x_rows] + [None] * (len(self.W) - 1)  # (aˡ⁻¹)ᵀ kept row-major: x's only
-        for W_l, b_l, delta, a_prev, a_rows in zip(self.W, self.b, back.delta, a[:-1], rows, strict=True):
-            dW_l, db_l = core.layer_gradients(delta, a_prev, b_l.shape, scale, a_rows)
+        for W_l, b_l, delta, a_prev in zip(self.W, self.b, back.delta, a[:-1], strict=True):
+            dW_l, db_l = core.layer_gradients(delta, a_prev, b_l.shape, scale)
             if lmbda:
                 dW_l += kernels.l2_gradient(W_l, lmbda, m)
             dW.append(dW_l)

@@ -37,7 +37,7 @@ def grid(lo: float, hi: float, n: int = 2001) -> np.ndarray:
     """Evenly spaced z in [lo, hi], plus the region near 0 densely, the integers, ±tiny steps, WORST."""
     dense = np.linspace(-4.0, 4.0, 401)
     edges = np.array(
-        [0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e-8, -1e-8, 36.7, 37.0, 37.5, 38.0, -708.0, -709.0, *WORST]
+        [0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e-8, -1e-8, 36.7, 37.5, *WORST, -708.0, -709.0, 708.0, 709.7]
     )
     z = np.concatenate([np.linspace(lo, hi, n), dense, np.arange(np.ceil(lo), np.floor(hi) + 1), edges])
     return np.unique(z[(z >= lo) & (z <= hi)])
@@ -69,12 +69,25 @@ def check(computed: np.ndarray, exact: list[mpmath.mpf], limit: float = ULP_LIMI
 FUNCTIONS_OF_Z: dict[
     str, tuple[Callable[[np.ndarray], np.ndarray], Reference, tuple[float, float], float]
 ] = {
-    "sigmoid": (_generated.sigmoid, sigmoid, (-745.0, 40.0), 4.0),
+    "sigmoid": (_generated.sigmoid, sigmoid, (-745.0, 745.0), 4.0),
     "sigmoid_prime": (_generated.sigmoid_prime, lambda z: sigmoid(z) * sigmoid(-z), (-745.0, 745.0), 5.0),
     "tanh": (_generated.tanh, mpmath.tanh, (-40.0, 40.0), 4.0),
     "tanh_prime": (_generated.tanh_prime, lambda z: 1 / mpmath.cosh(z) ** 2, (-354.0, 354.0), 5.0),
     "softplus": (_generated.softplus, lambda z: mpmath.log1p(mpmath.exp(z)), (-745.0, 745.0), 4.0),
     "softplus_prime": (_generated.softplus_prime, sigmoid, (-745.0, 745.0), 4.0),
+    # σ and σ′ as a hidden layer computes them together (σ′ = σ/(1 + eᶻ)), where eᶻ is finite
+    "sigmoid (with its derivative)": (
+        lambda z: _generated.sigmoid_and_prime(z)[0],
+        sigmoid,
+        (-745.0, 709.0),
+        4.0,
+    ),
+    "sigmoid_prime (with the sigmoid)": (
+        lambda z: _generated.sigmoid_and_prime(z)[1],
+        lambda z: sigmoid(z) * sigmoid(-z),
+        (-745.0, 709.0),
+        5.0,
+    ),
     # the sigmoid as computed with cross-entropy's terms (in e^(-|z|)), the cost checked below
     "sigmoid (with cross_entropy)": (
         lambda z: _generated.sigmoid_and_cross_entropy(z, 0.0, 1)[0],

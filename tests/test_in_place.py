@@ -187,7 +187,7 @@ def test_f_and_fprime_together_are_f_and_fprime(pair: object, seed: int, scale: 
     with np.errstate(all="ignore"):
         out, out_prime = np.full_like(z, np.nan), np.full_like(z, np.nan)
         a, slope = pair(z, out=out, out_prime=out_prime)  # type: ignore[operator]
-        window = (z < -708) & (z > -np.log(np.finfo(float).max))
+        window = (z > 708) & (z < np.log(np.finfo(float).max))
         np.testing.assert_array_equal(a[~window], f(z)[~window])
         np.testing.assert_allclose(a[window], f(z)[window], rtol=2.0**-52, atol=SUBNORMAL_STEP)
         np.testing.assert_allclose(slope, fprime(z), rtol=4 * 2.0**-52, atol=SUBNORMAL_STEP)
@@ -230,27 +230,14 @@ def test_output_and_terms_together_are_f_and_the_terms(together: object, seed: i
     np.testing.assert_array_equal(y, y_before)
 
 
-def test_a_batch_keeps_x_transposed_for_the_gradient_and_a_call_on_x_and_y_does_not() -> None:
+def test_a_batch_passed_back_is_kept_and_gives_what_x_and_y_give() -> None:
     rng = np.random.default_rng(4)
     net = random_network(rng, (3, 4, 2), ["sigmoid", "sigmoid"], "cross_entropy")
     x, y = rng.uniform(-1, 1, (3, 50)), rng.uniform(0, 1, (2, 50))
     data = net.batch(x, y)
-    assert data.x_rows is not None
-    assert data.x_rows.flags.c_contiguous
-    np.testing.assert_array_equal(data.x_rows, x.T)
-    assert net.batch(data) is data  # a batch passed back is kept as it is
-    assert net._data(x, y).x_rows is None  # one call: no copy
-    _, kept = net.cost_and_gradient(data)
-    _, direct = net.cost_and_gradient(x, y)
+    assert net.batch(data) is data
+    J_kept, kept = net.cost_and_gradient(data)
+    J_direct, direct = net.cost_and_gradient(x, y)
+    assert J_kept == J_direct
     for mine, want in zip(kept.dW + kept.db, direct.dW + direct.db, strict=True):
-        np.testing.assert_allclose(mine, want, rtol=1e-14, atol=1e-15)
-
-
-def test_a_batch_too_large_keeps_no_transpose(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(5)
-    net = random_network(rng, (3, 4, 2), ["sigmoid", "sigmoid"], "cross_entropy")
-    x, y = rng.uniform(-1, 1, (3, 50)), rng.uniform(0, 1, (2, 50))
-    monkeypatch.setattr("backprop_ref.network.ROWS_LIMIT", x.nbytes - 1)
-    assert net.batch(x, y).x_rows is None
-    monkeypatch.setattr("backprop_ref.network.ROWS_LIMIT", x.nbytes)
-    assert net.batch(x, y).x_rows is not None
+        np.testing.assert_array_equal(mine, want)

@@ -205,6 +205,9 @@ _FULL = sp.Symbol("the shape of z and a")
 #: Stands for "reduced over the units": the shape of a sum or max over units, (1, m) not (K, m).
 _REDUCED = sp.Symbol("reduced over units")
 
+#: Stands for "a mask of booleans": no float result is ever written into a mask's array.
+_MASK = sp.Symbol("a mask")
+
 #: The reductions over an example's units, as NumPy prints them (units are axis -2).
 _REDUCTIONS = {
     UnitSum: "numpy.sum({0}, axis=-2, keepdims=True)",
@@ -271,9 +274,11 @@ class _Lowering:
             return self._fold(arrays, "multiply", [coeff, *top] if coeff != 1 else top, "divide", bottom)
         if isinstance(expr, sp.Piecewise) and len(expr.args) == 2 and expr.args[1][1] == sp.true:
             (value, condition), (otherwise, _) = expr.args  # a case split inside a form: shares its values
-            test = str(self.printer.doprint(condition)).replace("{", "{{").replace("}", "}}")
-            operands = [self.value(value), self.value(otherwise)]
-            return self._add(None, operands, arrays, f"numpy.where({test}, {{0}}, {{1}})")
+            operands = [self.value(condition), self.value(value), self.value(otherwise)]
+            return self._add(None, operands, arrays, "numpy.where({0}, {1}, {2})")
+        if isinstance(expr, sp.core.relational.Relational):  # a mask, computed once for every split on it
+            text = str(self.printer.doprint(expr)).replace("{", "{{").replace("}", "}}")
+            return self._add(None, [], frozenset({_MASK}), text)
         if isinstance(expr, sp.Pow) and expr.exp == 2:
             return self._add("square", [self.value(expr.base)], arrays)
         if _reciprocal(expr):
@@ -292,8 +297,14 @@ class _Lowering:
         """
         acc = self.value(head[0]) if head else "1.0"
         so_far = self.arrays(head[0]) if head else frozenset()
+        partial = head[0] if head else sp.Integer(1)
         for ufunc, operand in [(join, h) for h in head[1:]] + [(split, t) for t in tail]:
             so_far = _shape_of(so_far | self.arrays(operand))
+            if join == "multiply":  # a product computed already is a prefix of this one: σ′ = σ/(1 + eᶻ)
+                partial = partial * operand if ufunc == join else partial / operand
+                if partial in self.done:
+                    acc = self.done[partial]
+                    continue
             acc = self._add(ufunc, [acc, self.value(operand)], so_far)
         assert so_far == arrays or not isinstance(acc, int), (so_far, arrays)
         return acc
@@ -373,7 +384,8 @@ def _plan(
             slot[i] = f"t{len(arrays_of)}"
             arrays_of[slot[i]] = step.arrays
     finals = {slot[r]: into for r, into in zip(results, intos, strict=True) if isinstance(r, int)}
-    lines, started = [], set()
+    first = {slot[i]: step for i, step in reversed(list(enumerate(steps)))}  # each name's first step
+    lines, started, moved = [], set(), set()
     for i, step in enumerate(steps):
         name = slot[i]
         if step.ufunc is None:
@@ -382,7 +394,13 @@ def _plan(
                 + step.text.format(*(slot[o] if isinstance(o, int) else o for o in step.operands))
             )
         else:
-            out = f"_own({name})" if name in started else finals.get(name)
+            # a result whose array a whole-printed step (a numpy.where) made is moved into its
+            # ``out`` by its first ufunc, not copied there at the end
+            moves = name in finals and first[name].ufunc is None and name not in moved
+            into_out = name not in started or moves
+            out = finals.get(name) if into_out else f"_own({name})"
+            if name in started and into_out:
+                moved.add(name)
             args = ", ".join(slot[o] if isinstance(o, int) else o for o in step.operands)
             lines.append(f"{name} = numpy.{step.ufunc}({args}{f', out={out}' if out else ''})")
         started.add(name)
@@ -395,7 +413,6 @@ def _plan(
         for r, into in zip(results, intos, strict=True)
     ]
     lines.append(f"return {', '.join(values)}")
-    first = {slot[i]: step for i, step in reversed(list(enumerate(steps)))}  # each name's first step
     # a new array: a temporary, or a result whose first step is printed whole (no out= to write to)
     new = [name for name in arrays_of if name not in finals or first[name].ufunc is None]
     return len(new), lines

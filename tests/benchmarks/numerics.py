@@ -181,9 +181,7 @@ def components(x: np.ndarray, y: np.ndarray, params: Params) -> dict[str, Callab
             return cost.gradient(z2, a2, y)
 
     return {
-        "check x and y, keep x transposed (Network.batch: once per data set, not per call)": (
-            lambda: net.batch(x, y)
-        ),
+        "check x and y (Network.batch: once per data set, not per call)": (lambda: net.batch(x, y)),
         "hidden sigma and sigma' together, generated (oracle)": (
             lambda: pair(z1, out=kept["a1"], out_prime=kept["s1"])
         ),
