@@ -170,6 +170,8 @@ def sum_to_shape(value: Array, shape: tuple[int, ...]) -> Array:
     This is BP3 for both bias conventions: a bias of shape ``(n, 1)`` (one per unit) sums δ over
     examples; a bias of shape ``(1, 1)`` (one shared by the layer's units) sums over units too.
     """
+    if value.ndim == len(shape) == 2 and shape[1] == 1 and value.shape[0] == shape[0]:  # a bias per unit
+        return value.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
     axes = tuple(i for i, (n, s) in enumerate(zip(value.shape, shape, strict=True)) if s == 1 and n != 1)
     return value.sum(axis=axes, keepdims=True) if axes else value
 

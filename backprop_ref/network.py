@@ -90,6 +90,16 @@ def _slope_kept(z: Array, out: Array | None = None) -> Array:
     return out
 
 
+def _over_z(space: core.Space, layers: set[int]) -> core.Space:
+    """``space``, but with ∂C/∂aˡ written over zˡ for ``layers``, whose f′(zˡ) was computed with
+    f(zˡ): BP2 then reads zˡ no more, and the call touches one array the size of the layer less."""
+
+    def over_z(kind: str, layer: int, shape: tuple[int, ...]) -> Array:
+        return space("z" if kind == "dC_da" and layer in layers else kind, layer, shape)
+
+    return over_z
+
+
 #: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
 #: a larger batch gets new arrays on every call.
 SPACE_LIMIT = 256 * 2**20
@@ -262,8 +272,12 @@ class Network:
         return as_array(x, "x", (self.sizes[0], None))
 
     def targets(self, y: object, examples: int) -> Array:
-        """``y`` as a checked ``(n_L, m)`` array matching ``examples`` (in [0, 1] where the cost needs it)."""
-        arr = as_array(y, "y", (self.sizes[-1], examples))
+        """``y`` as a checked ``(n_L, m)`` array matching ``examples`` (in [0, 1] where the cost needs it).
+
+        The array is row-major, as every zᴸ and aᴸ is: a one-hot ``y`` made by fancy indexing
+        (column-major) would otherwise slow every elementwise pass that reads it about threefold.
+        """
+        arr = np.ascontiguousarray(as_array(y, "y", (self.sizes[-1], examples)))
         if self.cost in kernels.DISTRIBUTION_TARGETS:
             return distributions(arr, "y")
         return in_unit_interval(arr, "y") if self.cost in kernels.UNIT_INTERVAL_TARGETS else arr
@@ -411,7 +425,10 @@ class Network:
         """
         layers, cost = self._kernels
         m = data.examples
-        space = self._space.get if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT else None
+        space = None
+        if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT:
+            paired = {l for l, k in enumerate(layers[:-1], start=1) if k.f_and_fprime}
+            space = _over_z(self._space.get, paired)
         f = [k.f for k in layers]
         fprimes = [k.fprime for k in layers]
         if space is not None:  # each hidden layer's f′ computed with its f, where δˡ is written later

@@ -56,7 +56,7 @@ def checked_path(net: Network, x: np.ndarray, y: np.ndarray) -> tuple[float, lis
 @given(problems())
 def test_cost_and_gradient_equals_the_allocating_path(problem: Problem) -> None:
     """The same arithmetic but for f′ of hidden layers, which the fast path computes together with
-    f (the sigmoid's f′ as e⁻ᶻ/(1 + e⁻ᶻ)², the allocating path as e^(−|z|)/(1 + e^(−|z|))²): two
+    f (the sigmoid's f′ as σ/(1 + eᶻ), the allocating path as e^(−|z|)/(1 + e^(−|z|))²): two
     proven forms a few ulp apart.  So J is equal and the gradient within 1e-13 of its own scale."""
     net, x, y = problem
     cost, g = net.cost_and_gradient(x, y)
@@ -88,8 +88,8 @@ def test_what_a_call_returned_is_not_written_over_by_the_next(net: Network) -> N
 def test_a_repeated_call_allocates_no_per_example_array() -> None:
     # 3-50-2 on 2,000 examples: each hidden per-example array (z, a, δ, ∂C/∂a) is 800 kB. After a
     # first call of this batch size, a call allocates J, the gradients (about 2 kB) and the output
-    # layer's temporaries (32 kB each: 1 − y, log1p(t) and the sigmoid's numerator), measured
-    # 103 kB in all; one hidden per-example array made anew would add 800 kB.
+    # layer's temporaries (32 kB each: 1 − y, the terms' weights, log1p(t) and the sigmoid's
+    # numerator); one hidden per-example array made anew would add 800 kB.
     rng = np.random.default_rng(3)
     net = random_network(rng, (3, 50, 2), ["sigmoid", "sigmoid"], "cross_entropy")
     data = net.batch(rng.uniform(-1, 1, (3, 2000)), rng.uniform(0, 1, (2, 2000)))
@@ -241,3 +241,30 @@ def test_a_batch_passed_back_is_kept_and_gives_what_x_and_y_give() -> None:
     assert J_kept == J_direct
     for mine, want in zip(kept.dW + kept.db, direct.dW + direct.db, strict=True):
         np.testing.assert_array_equal(mine, want)
+
+
+def test_a_hidden_layer_keeps_no_array_for_dC_da_apart_from_z() -> None:
+    # With f′(zˡ) computed with f(zˡ), BP2 reads zˡ no more, so ∂C/∂aˡ is written over it: the
+    # call keeps z, a and δ per hidden layer (three arrays, not four), and the output's z, a, δ, C.
+    rng = np.random.default_rng(6)
+    net = random_network(rng, (3, 4, 5, 2), ["sigmoid", "tanh", "sigmoid"], "cross_entropy")
+    x, y = rng.uniform(-1, 1, (3, 7)), rng.uniform(0, 1, (2, 7))
+    cost, g = net.cost_and_gradient(x, y)
+    kept = sorted(net._space.arrays)
+    assert kept == sorted(
+        [(k, l) for l in (1, 2) for k in ("z", "a", "delta")] + [("z", 3), ("a", 3), ("delta", 3), ("C", 0)]
+    )
+    cost_ref, g_ref = checked_path(net, x, y)
+    assert cost == cost_ref
+    for mine, want in zip([a for p in zip(g.dW, g.db, strict=True) for a in p], g_ref, strict=True):
+        np.testing.assert_allclose(mine, want, rtol=1e-13, atol=1e-15)
+
+
+def test_targets_are_kept_row_major_as_z_and_a_are() -> None:
+    rng = np.random.default_rng(7)
+    net = random_network(rng, (3, 4, 10), ["sigmoid", "sigmoid"], "cross_entropy")
+    one_hot = np.eye(10)[:, rng.integers(0, 10, 50)]  # fancy indexing: column-major
+    assert not one_hot.flags.c_contiguous
+    data = net.batch(rng.uniform(-1, 1, (3, 50)), one_hot)
+    assert data.y.flags.c_contiguous
+    np.testing.assert_array_equal(data.y, one_hot)

@@ -8,8 +8,8 @@ and every implementation is first checked to agree with the oracle to a relative
 Contenders, timed interleaved (``harness.interleaved``):
 
 * ``oracle`` -- ``Network.cost_and_gradient`` on a ``Batch``: the data are checked once, when the
-  batch is made (outside the timed call), as an optimiser calling the same data many times would,
-  and the batch keeps xᵀ row-major for δ¹xᵀ; that one-off work is timed among the components;
+  batch is made (outside the timed call), as an optimiser calling the same data many times would;
+  that one-off work is timed among the components;
 * ``plain`` -- the textbook NumPy code: σ = 1/(1 + exp(-z)), cost by logs, the four δ rules;
 * ``jax_jit`` / ``jax`` -- ``jax.value_and_grad`` of the same cost, with and without ``jit``;
 * ``sampled`` -- the randomized finite-difference check of the oracle's gradient

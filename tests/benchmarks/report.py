@@ -100,8 +100,8 @@ def numerics(t: Table, n: dict[str, Any]) -> None:
         - parts["output sigma, exp form, and cost by logs (plain)"],
     }
     t.row("  oracle's extra CPU ms per call", ", ".join(f"{k} {v * 1e3:.1f}" for k, v in extra.items()))
-    check = parts["check x and y, keep x transposed (Network.batch: once per data set, not per call)"]
-    t.row("  input check and xᵀ, once per Batch (not per call), CPU ms", f"{check * 1e3:.1f}")
+    check = parts["check x and y (Network.batch: once per data set, not per call)"]
+    t.row("  input check, once per Batch (not per call), CPU ms", f"{check * 1e3:.1f}")
     sampled = one["sampled_check"]
     took = sampled["times"]["sampled"]["cpu"]
     t.check(
