@@ -230,3 +230,9 @@ def test_a_softmax_layer_has_no_fprime_address() -> None:
                   cost="categorical_cross_entropy")  # fmt: skip
     with pytest.raises(InputError, match=r"names\.f: expected a layer with an elementwise f′ \(layer 1 is "):
         parse("fprime[1][0]", net, 1, "names.f")
+
+
+def test_an_address_without_a_layer_is_named_without_one_in_its_error() -> None:
+    net = Network(W=[[[1.0, 2.0]], [[0.5], [0.25]]], b=[[0.0], [0.0, 0.0]], activations=["identity"] * 2)
+    with pytest.raises(InputError, match=r"^names\.c: expected an index within cost_term \(2 x 1\), got "):
+        parse("cost_term[5]", net, 1, "names.c")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from backprop_ref.worked.cli import main
+from backprop_ref.worked.diagnose import diagnose, load_function
+from backprop_ref.worked.spec import load
 
 #: A gradient function for the AfterAcademy family (2-2-2 sigmoid, ½ squared error, one bias per
 #: layer, a sum over examples), written out; ``SIGN`` -1 takes the step uphill.
@@ -183,3 +185,47 @@ def test_check_explain_goes_as_deep_as_asked(capsys: pytest.CaptureFixture[str])
     assert main(["check", "afteracademy", "--explain", "--max-departures", "1", "--json"]) == 0
     findings = {f["name"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
     assert findings["E(total) after"]["explanation"].startswith("no set of at most 1 departures")
+
+
+def test_diagnose_draws_its_random_networks_from_the_seed_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A gradient off by a factor no departure makes: the furthest entry's values are those of the
+    # random networks drawn, so they show which seed drew them.
+    path = tmp_path / "scaled.py"
+    path.write_text(GRADIENT.format(sign=1.37), encoding="utf-8")
+    target = f"{path}:grad"
+    worst = {}
+    for seed in (0, 5):
+        assert main(["diagnose", target, "--spec", "afteracademy", "--seed", str(seed), "--json"]) == 1
+        worst[seed] = json.loads(capsys.readouterr().out)["worst"]
+    assert worst[0] != worst[5]
+    family = load("afteracademy")
+    found = diagnose(load_function(target), family.network, family.run_eta, seed=5)
+    assert found.worst is not None
+    assert (worst[5]["yours"], worst[5]["oracle"]) == (found.worst.yours, found.worst.oracle)
+
+
+def test_explain_lists_the_sets_tied_with_an_explanation(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "afteracademy", "--max-departures", "2", "--json"]) == 1
+    ties = [t for e in json.loads(capsys.readouterr().out)["explanations"] for t in e["ties"]]
+    assert ties  # the printed values carried ties with a slip in the reference's new w1
+    main(["explain", "afteracademy", "--max-departures", "2"])
+    out = capsys.readouterr().out
+    assert f"tied: {ties[0][0]} + {ties[0][1]}" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["diagnose", "--help"], "--vary-sizes give the random networks wider hidden layers too (FUNC must"),
+        (["new", "--help"], "--x JSON"),
+        (["specs", "--help"], "list the shipped specs"),
+        (["gradcheck", "--help"], "SPEC GRADS"),
+    ],
+)
+def test_help_names_what_each_option_takes(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 0
+    assert says in " ".join(capsys.readouterr().out.split())  # as argparse wraps it, lines joined

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backprop_ref import Network
 from backprop_ref.errors import InputError
 from backprop_ref.worked.audit import audit
 from backprop_ref.worked.departures import CATALOGUE, default
@@ -299,3 +300,24 @@ def test_explain_reports_its_progress_and_names_a_bad_depth() -> None:
     with pytest.raises(InputError) as bad:
         explain(spec, max_departures=-1)
     assert bad.value.field == "--max-departures"
+
+
+def test_a_departure_that_rebuilds_the_network_keeps_its_cost_and_activations() -> None:
+    # per-unit biases equal within each layer (so sharing them applies), and a cost that is not the
+    # default one, which a rebuilt network must not fall back to
+    net = Network(
+        W=[[[0.1, -0.2], [0.3, 0.4]], [[0.5, -0.6], [0.7, 0.8]]],
+        b=[[0.25, 0.25], [-0.1, -0.1]],
+        activations=["tanh", "sigmoid"],
+        cost="cross_entropy",
+    )
+    rebuilt = [d for d in CATALOGUE if d.network is not None and d.applies(net)]
+    assert "bias_shared" in {d.id for d in rebuilt}
+    for d in rebuilt:
+        other = d.network(net)
+        assert (other.cost, other.activations) == (net.cost, net.activations), d.name
+
+
+def test_explain_names_an_empty_list_of_numbers() -> None:
+    with pytest.raises(InputError, match=r"^numbers: expected at least one number to explain, got "):
+        explain(spec_222(), [])

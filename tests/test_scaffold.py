@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from backprop_ref import InputError
 from backprop_ref.worked.cli import main
+from backprop_ref.worked.scaffold import scaffold
 from backprop_ref.worked.spec import build, load, parse_toml
 
 
@@ -158,3 +160,21 @@ def test_the_header_says_which_numbers_were_drawn(capsys: pytest.CaptureFixture[
     assert first.endswith("numbers drawn from seed 0: weights, biases, x, y.")
     first = new(capsys, "--sizes", "2,2", "--x", "[1, 2]", "--seed", "3").splitlines()[0]
     assert first.endswith("numbers drawn from seed 3: weights, biases, y.")
+
+
+def test_the_default_learning_rate_is_the_one_the_command_line_states() -> None:
+    # ``new --eta`` says "(default 0.5)"; the function called without it writes the same
+    spec = build(parse_toml(scaffold([2, 1], ["sigmoid"], "half_sse")))
+    assert spec.run_eta == 0.5
+
+
+def test_targets_that_are_not_json_get_an_example_of_what_is() -> None:
+    with pytest.raises(InputError, match=r"^--y: expected JSON such as \[0\.01, 0\.99\], got 'nope'$"):
+        scaffold([2, 1], ["sigmoid"], "half_sse", y="nope")
+
+
+def test_new_without_activations_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "--sizes", "2,2"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "backprop-ref new: the following arguments are required: --activations"
+    )

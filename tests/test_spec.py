@@ -15,7 +15,7 @@ from backprop_ref.conventions import BIASES, HIDDEN_DELTA_WEIGHTS, REDUCTIONS
 from backprop_ref.kernels import ACTIVATIONS, COST_OUTPUTS
 from backprop_ref.worked import schema as schema_module
 from backprop_ref.worked.audit import audit, decimals, matches
-from backprop_ref.worked.spec import build, field, load, parse_toml, schema, shipped
+from backprop_ref.worked.spec import build, field, load, parse_toml, read, schema, shipped
 from backprop_ref.worked.verdicts import VERDICTS
 
 SHIPPED = files("backprop_ref.worked") / "specs" / "afteracademy.toml"
@@ -404,3 +404,9 @@ def test_printed_values_in_scientific_notation_count_their_significant_digits() 
     doc = shipped_doc()
     doc["printed"][0]["value"] = "5.05e-1"  # net(h1) = 0.505, written the other way
     assert audit(build(doc))[0].verdict == "reproduced"
+
+
+def test_a_spec_that_is_not_a_string_is_named_in_one_sentence() -> None:
+    expected = "SPEC: expected a path or the name of a shipped spec, as a string, got 5"
+    with pytest.raises(InputError, match=f"^{expected}$"):
+        read(5)  # type: ignore[arg-type]

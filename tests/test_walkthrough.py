@@ -218,6 +218,17 @@ def test_several_examples_are_labelled_and_a_mean_shows_its_one_over_m() -> None
     assert "- **∂J/∂w¹₁₂** = 1/m·(δ¹₁[1]·x₂[1] + δ¹₁[2]·x₂[2] + δ¹₁[3]·x₂[3]) = 0.333333·(" in text
 
 
+def test_the_latex_handout_shows_the_mean_and_keeps_its_opening_paragraphs_apart() -> None:
+    spec = spec_of([2, 2], ["sigmoid"], "half_sse", 3, {"reduction": "mean"}, {"eta": 0.1, "steps": 1}, 1)
+    lines = latex(spec).splitlines()
+    assert any(line.startswith(r"\item $\partial J/\partial w^{1}_{11} = 1/m \cdot (") for line in lines)
+    # the source, the setting and the notation: three paragraphs, each closed before the next
+    start = lines.index(r"\section*{random}") + 1
+    assert lines[start] == r"tests\par"
+    assert [lines[start + i][-4:] for i in (0, 2, 4)] == [r"\par"] * 3
+    assert lines[start + 1] == lines[start + 3] == r"\medskip"
+
+
 def _balanced_environments(text: str) -> bool:
     stack: list[str] = []
     for kind, name in re.findall(r"\\(begin|end)\{([^}]*)\}", text):
