@@ -236,3 +236,12 @@ def test_an_address_without_a_layer_is_named_without_one_in_its_error() -> None:
     net = Network(W=[[[1.0, 2.0]], [[0.5], [0.25]]], b=[[0.0], [0.0, 0.0]], activations=["identity"] * 2)
     with pytest.raises(InputError, match=r"^names\.c: expected an index within cost_term \(2 x 1\), got "):
         parse("cost_term[5]", net, 1, "names.c")
+
+
+def test_a_step_after_a_quantity_that_has_none_is_named_with_the_text_given() -> None:
+    net = Network(W=[[[1.0, 2.0]]], b=[[0.0]], activations=["identity"])
+    expected = (
+        r"^names\.d: expected '@k' only after W, b, z, a, fprime, cost_term, cost, got 'delta\[1\]\[0\]@1'$"
+    )
+    with pytest.raises(InputError, match=expected):
+        parse("delta[1][0]@1", net, 1, "names.d", steps=2)

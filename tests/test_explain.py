@@ -321,3 +321,16 @@ def test_a_departure_that_rebuilds_the_network_keeps_its_cost_and_activations() 
 def test_explain_names_an_empty_list_of_numbers() -> None:
     with pytest.raises(InputError, match=r"^numbers: expected at least one number to explain, got "):
         explain(spec_222(), [])
+
+
+def test_explain_names_a_negative_depth() -> None:
+    with pytest.raises(InputError, match=r"^--max-departures: expected a whole number ≥ 0, got -1$"):
+        explain(spec_222(), max_departures=-1)
+
+
+def test_targets_of_a_categorical_cost_must_each_sum_to_one() -> None:
+    net = Network(
+        W=[[[0.1], [0.2]]], b=[[0.0, 0.0]], activations=["softmax"], cost="categorical_cross_entropy"
+    )
+    with pytest.raises(InputError, match=r"^y: expected targets that sum to 1 in each example"):
+        net.batch([[0.5, 0.5]], [[0.5, 0.2], [0.5, 0.3]])

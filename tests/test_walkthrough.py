@@ -343,3 +343,11 @@ def test_the_handout_states_each_rule_as_the_rules_define_it() -> None:
     text = latex(load("afteracademy"))
     assert "\\item sigmoid: \\texttt{a = 1/(1 + exp(-z))}" in text  # rules.py: 1/(1 + e^-z)
     assert "- sigmoid: `a = 1/(1 + exp(-z))`" in markdown(load("afteracademy"))
+
+
+def test_a_run_of_several_steps_says_how_many_the_new_values_are_after() -> None:
+    two = spec_of([2, 2], ["sigmoid"], "half_sse", 1, {}, {"eta": 0.1, "steps": 2}, 1)
+    one = spec_of([2, 2], ["sigmoid"], "half_sse", 1, {}, {"eta": 0.1, "steps": 1}, 1)
+    assert "after 2 steps" in markdown(two)
+    assert "after 2 steps" not in markdown(one)
+    assert "after the update" in markdown(one)
