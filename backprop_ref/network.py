@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -90,7 +90,7 @@ def _slope_kept(z: Array, out: Array | None = None) -> Array:
     return out
 
 
-def _over_z(space: core.Space, layers: set[int]) -> core.Space:
+def _over_z(space: core.Space, layers: Container[int]) -> core.Space:
     """``space``, but with ∂C/∂aˡ written over zˡ for ``layers``, whose f′(zˡ) was computed with
     f(zˡ): BP2 then reads zˡ no more, and the call touches one array the size of the layer less."""
 
@@ -425,16 +425,15 @@ class Network:
         """
         layers, cost = self._kernels
         m = data.examples
-        space = None
-        if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT:
-            paired = {l for l, k in enumerate(layers[:-1], start=1) if k.f_and_fprime}
-            space = _over_z(self._space.get, paired)
         f = [k.f for k in layers]
         fprimes = [k.fprime for k in layers]
-        if space is not None:  # each hidden layer's f′ computed with its f, where δˡ is written later
-            for l, k in enumerate(layers[:-1], start=1):
-                if k.f_and_fprime is not None:
-                    f[l - 1], fprimes[l - 1] = _with_slope(k.f_and_fprime, l, space), _slope_kept
+        space = None
+        if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT:
+            # each hidden layer's f′ computed with its f, where δˡ is written later
+            paired = {l: k.f_and_fprime for l, k in enumerate(layers[:-1], start=1) if k.f_and_fprime}
+            space = _over_z(self._space.get, paired)
+            for l, f_and_fprime in paired.items():
+                f[l - 1], fprimes[l - 1] = _with_slope(f_and_fprime, l, space), _slope_kept
         together = None if space is None else cost.output_and_term
         if space is not None and together is not None:  # the cost's terms computed with aᴸ
             f[-1] = _with_terms(together, data.y, space)

@@ -397,10 +397,9 @@ def _plan(
             # a result whose array a whole-printed step (a numpy.where) made is moved into its
             # ``out`` by its first ufunc, not copied there at the end
             moves = name in finals and first[name].ufunc is None and name not in moved
-            into_out = name not in started or moves
-            out = finals.get(name) if into_out else f"_own({name})"
-            if name in started and into_out:
+            if moves:
                 moved.add(name)
+            out = finals.get(name) if name not in started or moves else f"_own({name})"
             args = ", ".join(slot[o] if isinstance(o, int) else o for o in step.operands)
             lines.append(f"{name} = numpy.{step.ufunc}({args}{f', out={out}' if out else ''})")
         started.add(name)
