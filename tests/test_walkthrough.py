@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from backprop_ref import InputError
 from backprop_ref.worked.cli import main, quantities
 from backprop_ref.worked.spec import Spec, build, load
 from backprop_ref.worked.trace import Address, parse
@@ -168,7 +169,11 @@ def test_on_any_network_every_formula_adds_up_and_every_quantity_is_there(
         "hidden_delta_weights": hidden_delta_weights,
     }
     training = None if steps is None else {"eta": 0.4, "steps": steps}
-    spec = spec_of(sizes, activations, cost, m, conventions, training, seed)
+    try:
+        spec = spec_of(sizes, activations, cost, m, conventions, training, seed)
+    except InputError as err:  # η = 0.4 can take a linear stack to ∞ in 3 steps, which is refused
+        assume("(the run diverged)" not in str(err))  # as tests/test_bad_input.py checks
+        raise
     all_lines = lines(spec)
     assert_arithmetic_holds(all_lines)
     deltas = [line for line in all_lines if line.address is not None and line.address.kind == "delta"]
