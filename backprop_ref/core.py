@@ -25,7 +25,7 @@ inputs: callers pass validated arrays (``network.py`` checks them once, at the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,20 +43,10 @@ def unchanged(kind: str, layer: int, value: Array) -> Array:
     return value
 
 
-#: Where a caller that keeps none of the per-example arrays lets them be written:
-#: ``space(kind, layer, shape)`` returns a float64 array of that shape to write over (the same one
-#: on every call), for ``kind`` in "z", "a", "delta", "dC_da".  None: every array is new.
-Space = Callable[[str, int, tuple[int, ...]], Array]
-
-
-def _buffer(space: Space | None, kind: str, layer: int, like: Array) -> Array | None:
-    """The space's array for (kind, layer) of like's shape, or None (a new array) without a space."""
-    return None if space is None else space(kind, layer, like.shape)
-
-
-def _out(space: Space | None, kind: str, layer: int, like: Array) -> dict[str, Array]:
-    """``{"out": the space's array}``, or no keyword at all (for functions that take no ``out``)."""
-    return {} if space is None else {"out": space(kind, layer, like.shape)}
+#: Where a caller that keeps none of the per-example arrays lets them be written: ``space[kind, l]``
+#: is a float64 array of that quantity's shape to write over (the same one on every call), for
+#: ``kind`` in "z", "a", "delta", "dC_da" and layer l.  None: every array is new.
+Space = Mapping[tuple[str, int], Array]
 
 
 def forward(
@@ -74,14 +64,10 @@ def forward(
     z: list[Array] = []
     a = [hook("a", 0, x)]
     for l, (W_l, b_l, f_l) in enumerate(zip(W, b, f, strict=True), start=1):
-        z_l = (
-            W_l @ a[-1]
-            if space is None
-            else np.matmul(W_l, a[-1], out=space("z", l, (len(W_l), a[-1].shape[1])))
-        )
+        z_l = W_l @ a[-1] if space is None else np.matmul(W_l, a[-1], out=space["z", l])
         z_l += b_l  # in place: no second array the size of the batch
         z.append(hook("z", l, z_l))
-        a.append(hook("a", l, f_l(z[-1], **_out(space, "a", l, z_l))))
+        a.append(hook("a", l, f_l(z[-1]) if space is None else f_l(z[-1], out=space["a", l])))
     return z, a
 
 
@@ -104,7 +90,8 @@ def output_error(
     if dC_da_out is not None:
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # ±inf past |z| ≈ 709
             dC_da = hook("dC_da", L, dC_da_out(z_L, a_L, y))
-    return hook("delta", L, delta_out(z_L, a_L, y, **_out(space, "delta", L, z_L))), dC_da
+    delta = delta_out(z_L, a_L, y) if space is None else delta_out(z_L, a_L, y, out=space["delta", L])
+    return hook("delta", L, delta), dC_da
 
 
 def hidden_error(
@@ -117,9 +104,12 @@ def hidden_error(
     space: Space | None = None,
 ) -> tuple[Array, Array]:
     """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹``, ``δˡ⁺¹`` and f'(zˡ)."""
-    dC_da = hook("dC_da", l, np.matmul(W_next.T, delta_next, out=_buffer(space, "dC_da", l, z)))
-    slope = fprime(z, **_out(space, "delta", l, z))  # with a space, δˡ is then computed over it
-    return hook("delta", l, np.multiply(dC_da, slope, out=_buffer(space, "delta", l, z))), dC_da
+    if space is None:
+        dC_da = hook("dC_da", l, W_next.T @ delta_next)
+        return hook("delta", l, dC_da * fprime(z)), dC_da
+    dC_da = hook("dC_da", l, np.matmul(W_next.T, delta_next, out=space["dC_da", l]))
+    slope = fprime(z, out=space["delta", l])  # δˡ is then computed over it
+    return hook("delta", l, np.multiply(dC_da, slope, out=slope)), dC_da
 
 
 @dataclass(frozen=True)
@@ -199,9 +189,10 @@ class Gradients:
 
 def layer_gradients(delta: Array, a_prev: Array, b_shape: tuple[int, ...], scale: Any) -> tuple[Array, Array]:
     """BP4 and BP3 for one layer, summed over examples and multiplied by ``scale``."""
+    db = scale * sum_to_shape(delta, b_shape)  # first, while δ is in the cache: the product reads all of aˡ⁻¹
     dW = delta @ a_prev.T
     dW *= scale  # in place: the product is new
-    return dW, scale * sum_to_shape(delta, b_shape)
+    return dW, db
 
 
 def parameter_gradients(

@@ -65,7 +65,7 @@ def _with_slope(
     """
 
     def f(z: Array, out: Array | None = None) -> Array:
-        a, _ = f_and_fprime(z, out=out, out_prime=space("delta", l, z.shape))
+        a, _ = f_and_fprime(z, out=out, out_prime=space["delta", l])
         return a
 
     return f
@@ -78,7 +78,7 @@ def _with_terms(
     into the space's array for them (kind "C"), where the cost total then finds them."""
 
     def f(z: Array, out: Array | None = None) -> Array:
-        a, _ = output_and_term(z, y, out=out, out_term=space("C", 0, z.shape))
+        a, _ = output_and_term(z, y, out=out, out_term=space["C", 0])
         return a
 
     return f
@@ -88,16 +88,6 @@ def _slope_kept(z: Array, out: Array | None = None) -> Array:
     """f′(zˡ) as :func:`_with_slope` left it: already in ``out``, the space's array for δˡ."""
     assert out is not None
     return out
-
-
-def _over_z(space: core.Space, layers: Container[int]) -> core.Space:
-    """``space``, but with ∂C/∂aˡ written over zˡ for ``layers``, whose f′(zˡ) was computed with
-    f(zˡ): BP2 then reads zˡ no more, and the call touches one array the size of the layer less."""
-
-    def over_z(kind: str, layer: int, shape: tuple[int, ...]) -> Array:
-        return space("z" if kind == "dC_da" and layer in layers else kind, layer, shape)
-
-    return over_z
 
 
 #: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
@@ -110,12 +100,26 @@ class _Space(threading.local):
 
     def __init__(self) -> None:
         self.arrays: dict[tuple[str, int], Array] = {}
+        self.examples = -1
 
-    def get(self, kind: str, layer: int, shape: tuple[int, ...]) -> Array:
-        array = self.arrays.get((kind, layer))
-        if array is None or array.shape != shape:
-            array = self.arrays[kind, layer] = np.empty(shape)
-        return array
+    def of(self, sizes: Sequence[int], examples: int, over_z: Container[int]) -> core.Space:
+        """Arrays for z, a, δ of every layer, ∂C/∂a of every hidden layer and the cost's terms
+        ("C", 0), for a batch of ``examples``; made anew only when the batch size changes.
+
+        For the layers in ``over_z``, whose f′(zˡ) is computed with f(zˡ), ∂C/∂aˡ is written
+        over zˡ (BP2 reads zˡ no more): one array the size of the layer less to touch.
+        """
+        if examples != self.examples:
+            self.arrays.clear()  # the old arrays go before the new ones are made
+            L = len(sizes) - 1
+            for l, n in enumerate(sizes[1:], start=1):
+                for kind in ("z", "a", "delta"):
+                    self.arrays[kind, l] = np.empty((n, examples))
+                if l < L:
+                    self.arrays["dC_da", l] = self.arrays["z", l] if l in over_z else np.empty((n, examples))
+            self.arrays["C", 0] = np.empty((sizes[-1], examples))
+            self.examples = examples
+        return self.arrays
 
 
 @dataclass(frozen=True)
@@ -254,8 +258,9 @@ class Network:
         if isinstance(x, Batch):
             if y is not None:
                 raise InputError("y", "no targets beside a Batch (the batch holds its own)", y)
-            if x.x.shape[0] != self.sizes[0] or x.y.shape[0] != self.sizes[-1]:
-                expected = f"a batch of {self.sizes[0]} inputs and {self.sizes[-1]} targets"
+            sizes = self.sizes
+            if x.x.shape[0] != sizes[0] or x.y.shape[0] != sizes[-1]:
+                expected = f"a batch of {sizes[0]} inputs and {sizes[-1]} targets"
                 shown = f"a batch of {x.x.shape[0]} inputs and {x.y.shape[0]} targets"
                 raise InputError("x", expected, x, shown=shown)
             if unit_interval and not x.in_unit_interval:
@@ -319,9 +324,7 @@ class Network:
         network's convention, plus the L2 penalty over the weights (none at all when λ = 0).
         :meth:`total_cost` is it for one set; ``_total`` totals the terms, for every caller.
         """
-        terms = self._kernels[1].term(
-            z_L, a_L, y, **({} if space is None else {"out": space("C", 0, z_L.shape)})
-        )
+        terms = self._kernels[1].term(z_L, a_L, y, **({} if space is None else {"out": space["C", 0]}))
         return self._total(terms, W, y.shape[-1])
 
     def _total(self, terms: Array, W: Sequence[Array], m: int) -> Array:
@@ -428,29 +431,35 @@ class Network:
         f = [k.f for k in layers]
         fprimes = [k.fprime for k in layers]
         space = None
-        if 8 * m * (4 * sum(self.sizes[1:]) + 1) <= SPACE_LIMIT:
+        sizes = self.sizes
+        if 8 * m * (4 * sum(sizes[1:]) + 1) <= SPACE_LIMIT:
             # each hidden layer's f′ computed with its f, where δˡ is written later
             paired = {l: k.f_and_fprime for l, k in enumerate(layers[:-1], start=1) if k.f_and_fprime}
-            space = _over_z(self._space.get, paired)
+            space = self._space.of(sizes, m, paired)
             for l, f_and_fprime in paired.items():
                 f[l - 1], fprimes[l - 1] = _with_slope(f_and_fprime, l, space), _slope_kept
         together = None if space is None else cost.output_and_term
         if space is not None and together is not None:  # the cost's terms computed with aᴸ
             f[-1] = _with_terms(together, data.y, space)
         z, a = core.forward(self.W, self.b, data.x, f, space=space)
-        back = core.backward(self.W, z, a, data.y, fprimes, cost.delta, None, space=space)
-        if space is not None and together is not None:
-            J = float(self._total(space("C", 0, z[-1].shape), self.W, m))
+        if space is not None and together is not None:  # totalled while the terms are in the cache
+            J = float(self._total(space["C", 0], self.W, m))
         else:
             J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
         scale, lmbda = self._scale(m), self.conventions.lmbda
-        dW, db = [], []
-        for W_l, b_l, delta, a_prev in zip(self.W, self.b, back.delta, a[:-1], strict=True):
-            dW_l, db_l = core.layer_gradients(delta, a_prev, b_l.shape, scale)
-            if lmbda:
-                dW_l += kernels.l2_gradient(W_l, lmbda, m)
-            dW.append(dW_l)
-            db.append(db_l)
+        dW: list[Array] = [None] * len(self.W)  # type: ignore[list-item]  # each set by its layer's δ
+        db = list(dW)
+
+        def gradient_of_layer(kind: str, l: int, value: Array) -> Array:
+            """BP3 and BP4 of layer l as soon as δˡ is known, while it and aˡ⁻¹ are in the cache
+            (layer 1's product, which reads all of x, comes last)."""
+            if kind == "delta":
+                dW[l - 1], db[l - 1] = core.layer_gradients(value, a[l - 1], self.b[l - 1].shape, scale)
+                if lmbda:
+                    dW[l - 1] += kernels.l2_gradient(self.W[l - 1], lmbda, m)
+            return value
+
+        core.backward(self.W, z, a, data.y, fprimes, cost.delta, None, hook=gradient_of_layer, space=space)
         return J, Gradients(dW, db)
 
     def cost_and_gradient(self, x: object, y: object = None) -> tuple[float, Gradients]:

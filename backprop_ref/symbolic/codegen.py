@@ -272,6 +272,8 @@ class _Lowering:
             if coeff == -1:
                 return self._add("negative", [self._fold(arrays, "multiply", top, "divide", bottom)], arrays)
             return self._fold(arrays, "multiply", [coeff, *top] if coeff != 1 else top, "divide", bottom)
+        if isinstance(expr, sp.Piecewise) and expr.args[1:] == ((0, sp.true),) and expr.args[0][0] == 1:
+            return self.value(expr.args[0][1])  # an indicator is its mask: NumPy reads True as 1
         if isinstance(expr, sp.Piecewise) and len(expr.args) == 2 and expr.args[1][1] == sp.true:
             (value, condition), (otherwise, _) = expr.args  # a case split inside a form: shares its values
             operands = [self.value(condition), self.value(value), self.value(otherwise)]

@@ -38,9 +38,16 @@ m = sp.Symbol("m", positive=True, integer=True)
 #: and no two nearly equal numbers are subtracted, on either side of z = 0.
 t = sp.exp(-sp.Abs(z))
 
+#: The indicators of z ≥ 0 and of z < 0: 1 where their condition holds, else 0.  ``codegen.py``
+#: computes each as its mask of booleans, which NumPy's arithmetic reads as 1 and 0: choosing
+#: between two finite values by arithmetic on masks (H·u + L·v is exactly u or v) is branch-free, where
+#: ``numpy.where`` on a mask of mixed signs is several times slower than a multiplication.
+H = sp.Piecewise((1, z >= 0), (0, True))
+L = sp.Piecewise((1, z < 0), (0, True))
+
 #: The sigmoid written in t: 1/(1 + t) for z ≥ 0 and t/(1 + t) below, finite for every z.  It is
 #: softplus' derivative, and the sigmoid's form where a cost written in t computes t once for both.
-SIGMOID_IN_T = sp.Piecewise((1, z >= 0), (t, True)) / (1 + t)
+SIGMOID_IN_T = (H + L * t) / (1 + t)
 
 #: Leaky ReLU's slope for z < 0 (the common default, as in PyTorch and Keras' LeakyReLU(0.01)).
 LEAKY_SLOPE = sp.Rational(1, 100)
@@ -227,14 +234,15 @@ COSTS: dict[str, CostRule] = {
         # Binary cross-entropy on sigmoid outputs (seed 000).  Written in z it needs no log(0):
         # -y·log σ(z) - (1 - y)·log(1 - σ(z)) = y·softplus(-z) + (1 - y)·softplus(z), a sum of
         # two terms ≥ 0 (no cancellation), with softplus(u) = max(u, 0) + log(1 + e^(-|u|)).
-        # One of max(±z, 0) is 0, so the terms are |z| times (1 - y) for z ≥ 0 and y below, plus
-        # log(1 + t): the same roundings as the two products, in fewer passes over z.
+        # One of max(±z, 0) is 0, so the terms are z·(1 - y) for z ≥ 0 and -z·y below (both ≥ 0),
+        # that is z·(H - y), plus log(1 + t): the same roundings as the two products (H - y is
+        # 1 - y or exactly -y), in fewer passes over z and with no choice made per entry.
         # dC/da = -y/a + (1 - y)/(1 - a) = -y(1 + e^-z) + (1 - y)(1 + e^z): a target of exactly
         # 1 or 0 drops the other term, which would otherwise be 0·∞ once e^|z| overflows.
         CostRule(
             "cross_entropy",
             -y * sp.log(a) - (1 - y) * sp.log(1 - a),
-            log1p(t) + sp.Abs(z) * sp.Piecewise((1 - y, z >= 0), (y, True)),
+            log1p(t) + z * (H - y),
             (a - y) / (a * (1 - a)),
             sp.Piecewise(
                 (-(1 + sp.exp(-z)), sp.Eq(y, 1)),
