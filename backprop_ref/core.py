@@ -43,9 +43,9 @@ def unchanged(kind: str, layer: int, value: Array) -> Array:
     return value
 
 
-#: Where a caller that keeps none of the per-example arrays lets them be written: ``space[kind, l]``
-#: is a float64 array of that quantity's shape to write over (the same one on every call), for
-#: ``kind`` in "z", "a", "delta", "dC_da" and layer l.  None: every array is new.
+#: The arrays into which a caller that keeps none of the per-example quantities lets them be
+#: written, ``space[kind, l]`` for ``kind`` in "z", "a", "delta", "dC_da" and layer l: float64, of
+#: that quantity's shape, and the same ones on every call.  None means every array is new.
 Space = Mapping[tuple[str, int], Array]
 
 

@@ -88,8 +88,8 @@ def test_what_a_call_returned_is_not_written_over_by_the_next(net: Network) -> N
 def test_a_repeated_call_allocates_no_per_example_array() -> None:
     # 3-50-2 on 2,000 examples: each hidden per-example array (z, a, δ, ∂C/∂a) is 800 kB. After a
     # first call of this batch size, a call allocates J, the gradients (about 2 kB) and the output
-    # layer's temporaries (32 kB each: 1 − y, the terms' weights, log1p(t) and the sigmoid's
-    # numerator); one hidden per-example array made anew would add 800 kB.
+    # layer's temporaries (32 kB each, 4 kB for a mask: the masks of z ≥ 0 and z < 0, H − y,
+    # log1p(t) and the sigmoid's numerator); one hidden per-example array made anew would add 800 kB.
     rng = np.random.default_rng(3)
     net = random_network(rng, (3, 50, 2), ["sigmoid", "sigmoid"], "cross_entropy")
     data = net.batch(rng.uniform(-1, 1, (3, 2000)), rng.uniform(0, 1, (2, 2000)))
