@@ -104,12 +104,11 @@ def hidden_error(
     space: Space | None = None,
 ) -> tuple[Array, Array]:
     """BP2 for layer l: return ``(δˡ, ∂C/∂aˡ)`` from ``Wˡ⁺¹``, ``δˡ⁺¹`` and f'(zˡ)."""
-    if space is None:
-        dC_da = hook("dC_da", l, W_next.T @ delta_next)
-        return hook("delta", l, dC_da * fprime(z)), dC_da
-    dC_da = hook("dC_da", l, np.matmul(W_next.T, delta_next, out=space["dC_da", l]))
-    slope = fprime(z, out=space["delta", l])  # δˡ is then computed over it
-    return hook("delta", l, np.multiply(dC_da, slope, out=slope)), dC_da
+    dC_da = hook(
+        "dC_da", l, np.matmul(W_next.T, delta_next, out=None if space is None else space["dC_da", l])
+    )
+    slope = fprime(z) if space is None else fprime(z, out=space["delta", l])  # δˡ then written over it
+    return hook("delta", l, np.multiply(dC_da, slope, out=None if space is None else slope)), dC_da
 
 
 @dataclass(frozen=True)
