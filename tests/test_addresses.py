@@ -245,3 +245,15 @@ def test_a_step_after_a_quantity_that_has_none_is_named_with_the_text_given() ->
     )
     with pytest.raises(InputError, match=expected):
         parse("delta[1][0]@1", net, 1, "names.d", steps=2)
+
+
+def test_values_after_a_step_come_from_the_kept_or_the_last_parameters() -> None:
+    """a = w·x + b with ½(y − a)²: each step moves w and b by η(y − a)x and η(y − a), by hand."""
+    net = Network(W=[[[0.5]]], b=[[0.0]], activations=["identity"], cost="half_sse")
+    r = run(net, [1.0], [2.0], eta=0.1, steps=3, keep={1})
+    # w, b: (0.5, 0) -> (0.65, 0.15) -> (0.77, 0.27) -> (0.866, 0.366)
+    assert r.value(Address("a", 1, (0, 0), step=1)) == pytest.approx(0.8, rel=1e-15)
+    assert r.value(Address("W", 1, (0, 0), step=3)) == pytest.approx(0.866, rel=1e-15)
+    assert r.value(Address("a", 1, (0, 0), step=3)) == pytest.approx(1.232, rel=1e-15)
+    with pytest.raises(KeyError, match=r"the parameters after step 2 \(not kept: pass keep=\{2\} to run\)"):
+        r.value(Address("a", 1, (0, 0), step=2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,68 @@ def test_with_varied_widths_only_departures_that_apply_at_every_width_are_tried(
     assert [[d.name for d in ds] for ds in found.matches] == [["update_sign_flipped"]]
     square = {d.name for d in candidates(network(fam))} - {d.name for d in candidates(*nets)}
     assert square == {"weights_not_transposed", "outer_product_reversed"}
+
+
+def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(tmp_path: Path) -> None:
+    """The exact sentences: which part of ``FILE.py:FUNC`` or of its return value is wrong, and how."""
+    fam = MIXED  # two layers
+    right = buggy(fam, None)
+
+    def says(call, expected: str) -> None:
+        with pytest.raises(InputError) as caught:
+            call()
+        assert str(caught.value) == expected
+
+    def raising(W, b, x, y):
+        raise ValueError("shapes (4,3) and (4,3) not aligned")
+
+    says(
+        lambda: diagnose(raising, network(fam)),
+        "FUNC: expected a function that returns a gradient, "
+        "got ValueError: shapes (4,3) and (4,3) not aligned",
+    )
+    says(
+        lambda: diagnose(lambda W, b, x, y: right(W, b, x, y)[0], network(fam)),
+        "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got a list of 2 arrays",
+    )
+    says(
+        lambda: diagnose(lambda W, b, x, y: (*right(W, b, x, y), None), network(fam)),
+        "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got a tuple of 3 items",
+    )
+    says(
+        lambda: diagnose(lambda W, b, x, y: (W, b[:1]), network(fam)),
+        "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got a tuple of 2 lists",
+    )
+    says(
+        lambda: diagnose(lambda W, b, x, y: None, network(fam)),
+        "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got None",
+    )
+    says(
+        lambda: diagnose(
+            lambda W, b, x, y: {f"W{l}": g for l, g in enumerate(right(W, b, x, y)[0], 1)}, network(fam)
+        ),
+        "FUNC: expected a gradient for b1, got ['W1', 'W2']",
+    )
+    broken = tmp_path / "broken.py"
+    broken.write_text("import no_such_module_here\n", encoding="utf-8")
+    plain = tmp_path / "grads.txt"
+    plain.write_text("", encoding="utf-8")
+    nothing = tmp_path / "nothing.py"
+    nothing.write_text("x = 1\n", encoding="utf-8")
+    for target, expected in [
+        ("grads.py", "expected a Python file and a function name, such as grads.py:gradient, got 'grads.py'"),
+        (
+            "grads.py:2nd",
+            "expected a Python file and a function name, such as grads.py:gradient, got 'grads.py:2nd'",
+        ),
+        (":grad", "expected a Python file and a function name, such as grads.py:gradient, got ':grad'"),
+        (f"{tmp_path}:grad", f"expected a readable Python file, got '{tmp_path}'"),
+        (
+            f"{broken}:grad",
+            "expected a file that imports, got ModuleNotFoundError: No module named 'no_such_module_here'",
+        ),
+        (f"{plain}:grad", f"expected a Python file (.py), got '{plain}'"),
+        (f"{nothing}:grad", f"expected a function grad defined in {nothing}, got 'grad'"),
+        (f"{nothing}:x", f"expected a function x defined in {nothing}, got 'x'"),
+    ]:
+        says(lambda target=target: load_function(target), f"FILE.py:FUNC: {expected}")

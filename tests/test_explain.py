@@ -183,17 +183,26 @@ def test_read_mine_takes_names_and_addresses(tmp_path) -> None:
     report = explain(spec, numbers, max_departures=1)
     assert report.complete
     assert report.explanations[0].departures == ()
-    mine.write_text('"out(h9)" = "0.6"\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"mine\.out"):
-        read_mine(str(mine), spec)
-    mine.write_text('"out(h1)" = 0.6\n', encoding="utf-8")
-    with pytest.raises(InputError, match="digits as a string"):
-        read_mine(str(mine), spec)
-    mine.write_text("# nothing yet\n", encoding="utf-8")
-    with pytest.raises(InputError) as empty:
-        read_mine(str(mine), spec)
-    assert empty.value.field == "--mine"
-    assert 'expected at least one line "<name or address>" = "<digits>"' in str(empty.value)
+    mine.write_text('"cost" = "0.2983"\n', encoding="utf-8")  # a scalar by its address alone
+    assert [(g.label, str(g.address)) for g in read_mine(str(mine), spec)] == [("cost", "cost")]
+    address = "a name from the spec's [names] or an address such as 'z[2][0]'"
+    digits = 'the printed digits as a string, such as "0.2499"'
+    for line, expected in [
+        ('"out(h9)" = "0.6"', f"mine.out(h9): expected {address}, got 'out(h9)'"),
+        ('"costs" = "0.6"', f"mine.costs: expected {address}, got 'costs'"),
+        ('"out(h1)" = 0.6', f"mine.out(h1): expected {digits}, got 0.6"),
+        ('"out(h1)" = "0.6 or so"', f"mine.out(h1): expected {digits}, got '0.6 or so'"),
+        ('"out(h1)" = "inf"', f"mine.out(h1): expected {digits}, got 'inf'"),
+        ('"out(h1)" = "NaN"', f"mine.out(h1): expected {digits}, got 'NaN'"),
+        (
+            "# nothing yet",
+            f'--mine: expected at least one line "<name or address>" = "<digits>", got {str(mine)!r}',
+        ),
+    ]:
+        mine.write_text(line + "\n", encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            read_mine(str(mine), spec)
+        assert str(caught.value) == expected
 
 
 def test_nothing_explains_a_number_far_from_every_departure() -> None:

@@ -297,6 +297,8 @@ BAD = [
         "printed[0].expected: expected one of 'reproduced', 'follows', 'slip', 'unexplained', got 'wrong'",
     ),
     ({("printed",): []}, "printed: expected at least 1 entry, got 0 entries"),
+    ({("title",): ""}, "title: expected at least 1 character, got 0 characters"),
+    ({("network", "sizes"): [2]}, "network.sizes: expected at least 2 entries, got 1 entry"),
     (
         {("printed", 0, "name"): "net(h9)"},
         "printed[0].name: expected a key of [names] or a quantity address such as 'z[2][0]', got 'net(h9)'",

@@ -245,11 +245,11 @@ def _shortcut_on_z(ctx: Context, l: int, value: Array) -> Array:
 
 
 def _shortcut(net: Network) -> bool:
-    return any(kernel_facts.shortcut(name) is not None for name in net.activations)
+    return any(kernel_facts.shortcut_on_z_shows(name) for name in net.activations)
 
 
 def _hidden_shortcut(net: Network) -> bool:
-    return any(kernel_facts.shortcut(name) is not None for name in net.activations[:-1])
+    return any(kernel_facts.shortcut_on_z_shows(name) for name in net.activations[:-1])
 
 
 def _first_weight(ctx: Context, l: int, value: Array) -> Array:
@@ -717,7 +717,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "mistake",
         "the shortcut f′ = a(1 − a) (tanh: 1 − a²) applied to z",
         "δˡ = ∂C/∂aˡ ⊙ zˡ(1 − zˡ)",
-        "a sigmoid or tanh layer",
+        "a sigmoid, tanh or softplus layer",
         "f′",
         applies=_shortcut,
         rewrite=_on("delta", _explicit_fprime, _shortcut_on_z),
@@ -727,7 +727,7 @@ CATALOGUE: tuple[Departure, ...] = (
         "mistake",
         "the shortcut f′ = a(1 − a) (tanh: 1 − a²) applied to z in the hidden layers only",
         "δˡ = ∂C/∂aˡ ⊙ zˡ(1 − zˡ) for l < L",
-        "a hidden sigmoid or tanh layer",
+        "a hidden sigmoid, tanh or softplus layer",
         "f′",
         applies=lambda net: _layers(net) and _hidden_shortcut(net),
         param="hidden",

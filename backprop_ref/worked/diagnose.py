@@ -151,6 +151,15 @@ def load_function(target: str) -> GradientFunction:
     return func  # type: ignore[no-any-return]
 
 
+def _outline(value: object) -> str | None:
+    """A returned sequence by its length and what it holds ("a tuple of 3 arrays"); None for the rest."""
+    if not isinstance(value, list | tuple):
+        return None
+    kinds = {"ndarray": "arrays", "list": "lists", "tuple": "tuples"}
+    held = {kinds.get(type(item).__name__, "items") for item in value}
+    return f"a {type(value).__name__} of {len(value)} {held.pop() if len(held) == 1 else 'items'}"
+
+
 def _call(func: GradientFunction, trial: Trial) -> dict[str, Array]:
     """The user's gradient on ``trial``, by parameter name, each checked to be its parameter's shape."""
     net = trial.net
@@ -167,7 +176,9 @@ def _call(func: GradientFunction, trial: Trial) -> dict[str, Array]:
     elif isinstance(given, Sequence) and len(given) == 2 and all(len(part) == L for part in given):
         named = {f"{k}{l}": given[i][l - 1] for i, k in enumerate("Wb") for l in range(1, L + 1)}
     else:
-        raise InputError("FUNC", f"(dW, db): two lists of {L} arrays, or a dict W1, b1, ...", given)
+        raise InputError(
+            "FUNC", f"(dW, db): two lists of {L} arrays, or a dict W1, b1, ...", given, shown=_outline(given)
+        )
     out = {}
     for name, value in net.parameters().items():
         if name not in named:

@@ -52,6 +52,21 @@ def shortcut(activation: str) -> Callable[[Array], Array] | None:
 
 
 @cache
+def shortcut_on_z_shows(activation: str) -> bool:
+    """Whether writing ``activation``'s shortcut through z, g(z), gives other than f′(z).
+
+    Only then can the mistake show: ReLU's shortcut [a > 0] is [z > 0], its f′ itself.
+
+    Examples
+    --------
+    >>> [shortcut_on_z_shows(name) for name in kernels.ACTIVATIONS]
+    [True, True, False, False, True, False, False]
+    """
+    g = shortcut(activation)
+    return g is not None and not np.allclose(g(Z), kernels.activation(activation).fprime(Z))
+
+
+@cache
 def jump_at_zero(activation: str) -> float:
     """f′(0⁺) − f′(0): what taking the derivative from the right at 0 adds (1 for ReLU, else 0).
 
