@@ -185,6 +185,10 @@ def test_check_explain_goes_as_deep_as_asked(capsys: pytest.CaptureFixture[str])
     assert main(["check", "afteracademy", "--explain", "--max-departures", "1", "--json"]) == 0
     findings = {f["name"]: f for f in json.loads(capsys.readouterr().out)["findings"]}
     assert findings["E(total) after"]["explanation"].startswith("no set of at most 1 departures")
+    # net(o2) has five single departures that explain it equally well: the line names three
+    best = findings["net(o2)"]["explanation"].split(" (by chance")[0].split(" or ")
+    assert len(best) == 3
+    assert all(name.startswith(("printed_values_carried:", "reference_slip:")) for name in best)
 
 
 def test_diagnose_draws_its_random_networks_from_the_seed_given(

@@ -180,3 +180,20 @@ def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(tmp_p
         (f"{nothing}:x", f"expected a function x defined in {nothing}, got 'x'"),
     ]:
         says(lambda target=target: load_function(target), f"FILE.py:FUNC: {expected}")
+
+
+def test_an_unexplained_gradient_names_its_furthest_entry() -> None:
+    """One entry off by 5 in every trial: that entry is the furthest, by name, index and values."""
+    fam = MIXED
+    right = buggy(fam, None)
+
+    def one_entry_off(W, b, x, y):
+        dW, db = right(W, b, x, y)
+        db[1][1, 0] += 5.0
+        return dW, db
+
+    found = diagnose(one_entry_off, network(fam), 0.5)
+    assert found.verdict == "unexplained"
+    assert found.worst is not None
+    assert (found.worst.name, found.worst.index) == ("b2", (1, 0))
+    assert found.worst.yours - found.worst.oracle == pytest.approx(5.0)

@@ -171,3 +171,25 @@ def test_huge_finite_inputs_are_accepted_although_their_sum_overflows() -> None:
     np.testing.assert_array_equal(as_array(huge, "x", (3, None)), huge)
     with pytest.raises(InputError, match=r"^x: expected finite numbers, got nan at index \(2, 1\)$"):
         as_array(np.where(np.arange(6).reshape(3, 2) == 5, np.nan, huge), "x", (3, None))
+
+
+def test_gradient_check_arguments_are_rejected_naming_the_field(
+    network_args: dict[str, Any], net: Network, batch: tuple[np.ndarray, np.ndarray]
+) -> None:
+    from backprop_ref.gradcheck import check_gradients, sampled_check
+    from backprop_ref.notation import gradient_from_theta
+
+    x, y = batch
+    mine = net.gradient(x, y).by_name()
+    shared = Network(**{**network_args, "b": [[0.1], [0.2]], "conventions": Conventions(bias="shared")})
+    rejects(
+        lambda: check_gradients(shared, x, y, mine, theta="F"),
+        "theta: expected a network with a bias per unit (the θ form's bias column), got 'F'",
+    )
+    rejects(
+        lambda: gradient_from_theta(net.W, np.zeros(13), "R"),
+        "unrolled: expected 'F' (column-major, as Octave's (:)) or 'C' (row-major), got 'R'",
+    )
+    rejects(lambda: sampled_check(net, x, y, rtol=-1e-9), "rtol: expected a finite number ≥ 0, got -1e-09")
+    # rtol = 0 is allowed (the rounding slack still applies): the oracle's own gradient passes
+    assert sampled_check(net, x, y, rtol=0.0).passed

@@ -120,3 +120,22 @@ def test_an_unusable_file_is_one_line_and_exit_2(
 def test_a_missing_file_is_one_line_and_exit_2(spec_path: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gradcheck", spec_path, "no-such.json"]) == 2
     assert capsys.readouterr().err.startswith("backprop-ref: GRADS: expected a readable JSON file")
+
+
+def test_one_vector_of_w1_b1_w2_b2_as_npz_grad_agrees_and_a_wrong_entry_is_named(
+    spec_path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --theta a vector is W1, b1, W2, b2 each row-major; NPZ's one array ``grad`` is that vector."""
+    spec = load(spec_path)
+    grads = oracle_gradients(spec.network, spec.x, spec.y)
+    vector = np.concatenate([grads[name].ravel() for name in ("W1", "b1", "W2", "b2")])
+    path = tmp_path / "grad.npz"
+    np.savez(path, grad=vector)
+    assert main(["gradcheck", spec_path, str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["max_abs_error"] == 0.0
+    vector[12 + 4 + 1] += 0.1  # W2[0, 1]: after W1's 12 and b1's 4 entries, W2's second
+    np.savez(path, grad=vector)
+    assert main(["gradcheck", spec_path, str(path), "--json"]) == 1
+    worst = json.loads(capsys.readouterr().out)["worst"]
+    assert (worst["name"], worst["index"]) == ("W2", [0, 1])
+    assert worst["yours"] - worst["oracle"] == pytest.approx(0.1)

@@ -117,7 +117,10 @@ def test_every_convention_is_written_out_at_its_default(capsys: pytest.CaptureFi
         (["--sizes", "2,x"], "backprop-ref: --sizes: expected at least two whole numbers"),
         (["--sizes", "2,2", "--cost", "nope"], "backprop-ref: --cost: expected one of"),
         (["--sizes", "2,2", "--weights", "[[1"], "backprop-ref: --weights: expected JSON such as"),
-        (["--sizes", "2,2", "--weights", "[[[1, 2]]]"], "backprop-ref: --weights[1]: expected a 2 x 2 array"),
+        (
+            ["--sizes", "2,2", "--weights", "[[[1, 2]]]"],
+            "backprop-ref: --weights[1]: expected a 2 x 2 array of numbers, got shape (1, 2)\n",
+        ),
         (["--sizes", "2,2", "--biases", "[[1, 2, 3]]"], "backprop-ref: --biases[1]: expected 2 biases"),
         (["--sizes", "2,2", "--seed", "-1"], "backprop-ref: --seed: expected a whole number ≥ 0"),
         (["--sizes", "2,2", "--seed", "x"], "backprop-ref new: argument --seed: invalid int value"),
@@ -160,6 +163,12 @@ def test_the_header_says_which_numbers_were_drawn(capsys: pytest.CaptureFixture[
     assert first.endswith("numbers drawn from seed 0: weights, biases, x, y.")
     first = new(capsys, "--sizes", "2,2", "--x", "[1, 2]", "--seed", "3").splitlines()[0]
     assert first.endswith("numbers drawn from seed 3: weights, biases, y.")
+
+
+def test_new_takes_one_step_unless_told(capsys: pytest.CaptureFixture[str]) -> None:
+    # ``new --steps`` says "(default 1)"
+    assert parse_toml(new(capsys, "--sizes", "2,1"))["training"]["steps"] == 1
+    assert parse_toml(new(capsys, "--sizes", "2,1", "--steps", "3"))["training"]["steps"] == 3
 
 
 def test_the_default_learning_rate_is_the_one_the_command_line_states() -> None:

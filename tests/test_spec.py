@@ -412,3 +412,10 @@ def test_a_spec_that_is_not_a_string_is_named_in_one_sentence() -> None:
     expected = "SPEC: expected a path or the name of a shipped spec, as a string, got 5"
     with pytest.raises(InputError, match=f"^{expected}$"):
         read(5)  # type: ignore[arg-type]
+
+
+def test_a_spec_run_reports_each_step_past_the_first_to_its_progress_function() -> None:
+    spec = load("afteracademy")
+    seen: list[tuple[int, int]] = []
+    spec.run(steps=4, progress=lambda taken, steps: seen.append((taken, steps)))
+    assert seen == [(2, 4), (3, 4), (4, 4)]

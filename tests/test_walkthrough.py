@@ -209,6 +209,9 @@ def test_markdown_shows_each_line_with_its_names_formula_and_rounded_value() -> 
     assert text.startswith("# AfterAcademy: Mastering Backpropagation in Neural Network\n")
     assert "- **∂E/∂out(h1)** (∂C/∂a¹₁) = w5·δ²₁ + w7·δ²₂ = 0.35·0.136527 + 0.45·(−0.0411137) = " in text
     assert "- **new w5** (new w²₁₁) = w5 − η·∂E/∂w5 = 0.35 − 0.5·0.0851429 = **0.307429**" in text
+    # one bias shared by a layer's units: b² with no unit index, its gradient summed over the units
+    assert "- **b2** (b²) = **0.5**" in text
+    assert "- **∂J/∂b²** = δ²₁ + δ²₂ = 0.136527 + (−0.0411137) = **0.0954135**" in text
     for line in lines(spec):
         assert f"**{number(line.value)}**" in text
     headings = [t[3:] for t in text.splitlines() if t.startswith("## ")]
@@ -231,7 +234,8 @@ def test_the_latex_handout_shows_the_mean_and_keeps_its_opening_paragraphs_apart
     start = lines.index(r"\section*{random}") + 1
     assert lines[start] == r"tests\par"
     assert [lines[start + i][-4:] for i in (0, 2, 4)] == [r"\par"] * 3
-    assert lines[start + 1] == lines[start + 3] == r"\medskip"
+    assert lines[start + 1] == lines[start + 3] == lines[start + 5] == r"\medskip"
+    assert lines[start + 6] == "Rules, as generated from their proven closed forms:"
 
 
 def _balanced_environments(text: str) -> bool:
@@ -264,6 +268,8 @@ def test_latex_is_a_balanced_ascii_document() -> None:
         assert row.count("$") - row.count("\\$") in (0, 2), row
     assert "\\item $\\text{new w5}\\ (\\text{new } w^{2}_{11}) = \\text{w5} - \\eta \\cdot " in text
     assert "\\item $\\operatorname{sigmoid}'(z^{2}_{1}) = " in text  # σ′ at net(o1), layer 2's first unit
+    # ∂E/∂out(o1) in the math's symbols, and its rule applied to out(o1) and its target
+    assert "(\\partial C/\\partial a^{2}_{1}) = \\partial C/\\partial a(\\text{out(o1)}, y_{1}) = " in text
     # the whole equation, name = formula = numbers = value: w5 = 0.35 and η = 0.5 as the spec gives
     # them, and 0.35 − 0.5·0.0851429 = 0.307429 (to the printed digits)
     assert re.search(

@@ -319,7 +319,8 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--explain",
                 action="store_true",
-                help="add to each number not reproduced the smallest departure sets that reproduce it",
+                help="add to each number not reproduced the smallest departure sets that reproduce it "
+                "(at most three; `explain` lists them all)",
             )
             sub.add_argument(
                 "--max-departures",
