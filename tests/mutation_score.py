@@ -17,8 +17,9 @@ mutmut runs each mutant against the tests that called its function while it reco
 function called while a module is imported (the departures' catalogue is built that way) is
 credited to whichever test imported the module first, often an unrelated one: such a mutant
 "survives" tests that never looked at it.  ``--recheck`` runs the whole suite (stopping at the first
-failure) on each survivor of the sample and each mutant no test reached, after one clean run that
-must pass, and ``--sample`` then reports the score both ways::
+failure) on each mutant of the sample that no test reached and each survivor whose function mutmut
+credits to one test only, after one clean run that must pass; ``--sample`` then reports the score
+both ways::
 
     python tests/mutation_score.py --sample sample.txt --recheck
 """
@@ -88,12 +89,20 @@ def suite(mutant: str) -> int:
 
 
 def recheck(names: list[str]) -> None:
-    """Run the whole suite on each survivor and untested mutant of ``names``; record the verdicts."""
+    """Run the whole suite on each suspect mutant of ``names`` (module docstring); record verdicts."""
     if suite("") != 0:
         raise SystemExit("the suite fails with no mutant active: fix that before rechecking")
     done = json.loads(RECHECKED.read_text(encoding="utf-8")) if RECHECKED.exists() else {}
     found = verdicts()
-    todo = [n for n in names if found.get(n) in ("survived", "no tests") and n not in done]
+    stats = json.loads(Path("mutants/mutmut-stats.json").read_text(encoding="utf-8"))
+    credited = stats["tests_by_mangled_function_name"]
+
+    def suspect(name: str) -> bool:
+        """Reached by no test, or surviving the one test its function is credited to."""
+        tests = credited.get(name.rsplit("__mutmut_", 1)[0], [])
+        return found.get(name) == "no tests" or (found.get(name) == "survived" and len(tests) <= 1)
+
+    todo = [n for n in names if suspect(n) and n not in done]
     for i, name in enumerate(todo, 1):
         status = suite(name)
         done[name] = "survived" if status == 0 else ("timeout" if status == -1 else "killed")
@@ -108,7 +117,7 @@ def sample_score(names: list[str]) -> str:
     text = "mutation score of the sample: " + score(Counter(found.get(n, "not checked") for n in names))
     if RECHECKED.exists():
         again = json.loads(RECHECKED.read_text(encoding="utf-8"))
-        text += "\nafter the whole suite on survivors and untested mutants: " + score(
+        text += "\nafter the whole suite on the untested and one-test survivors: " + score(
             Counter(again.get(n, found.get(n, "not checked")) for n in names)
         )
     return text
@@ -120,7 +129,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="the seed of --draw (default 0)")
     parser.add_argument("--sample", metavar="FILE", help="score the mutants named in FILE, one a line")
     parser.add_argument(
-        "--recheck", action="store_true", help="with --sample: first run the whole suite on its survivors"
+        "--recheck",
+        action="store_true",
+        help="with --sample: first run the whole suite on its suspect mutants",
     )
     args = parser.parse_args()
     if args.draw is not None:

@@ -257,3 +257,19 @@ def test_values_after_a_step_come_from_the_kept_or_the_last_parameters() -> None
     assert r.value(Address("a", 1, (0, 0), step=3)) == pytest.approx(1.232, rel=1e-15)
     with pytest.raises(KeyError, match=r"the parameters after step 2 \(not kept: pass keep=\{2\} to run\)"):
         r.value(Address("a", 1, (0, 0), step=2))
+
+
+def test_a_run_whose_cost_overflows_names_the_step() -> None:
+    """a = w + b on x = 1, y = 2 with η = 3: each step multiplies the error a − y by 1 − 2η = −5.
+
+    From −1.5 it reaches 1.5·5²²⁰ ≈ 8.9e153 after 220 steps, whose square still fits in float64,
+    and 1.5·5²²¹ ≈ 4.4e154 after 221, whose square does not: the cost overflows at step 221 while
+    the parameters (about as large as the error) stay finite.
+    """
+    net = Network(W=[[[0.5]]], b=[[0.0]], activations=["identity"], cost="half_sse")
+    with pytest.raises(InputError) as caught:
+        run(net, [1.0], [2.0], eta=3.0, steps=300)
+    assert str(caught.value) == (
+        "eta: expected a learning rate small enough for the run to stay finite, "
+        "got 3, which took the cost to inf at step 221 (the run diverged)"
+    )

@@ -419,3 +419,12 @@ def test_a_spec_run_reports_each_step_past_the_first_to_its_progress_function() 
     seen: list[tuple[int, int]] = []
     spec.run(steps=4, progress=lambda taken, steps: seen.append((taken, steps)))
     assert seen == [(2, 4), (3, 4), (4, 4)]
+
+
+def test_a_printed_quantity_may_be_read_after_the_last_step_and_no_later() -> None:
+    doc = afteracademy()  # one step
+    doc["printed"][0]["name"] = "a[2][0]@1"
+    assert str(build(doc).printed[0].address) == "a[2][0]@1"
+    doc["printed"][0]["name"] = "a[2][0]@2"
+    with pytest.raises(InputError, match=r"^printed\[0\]\.name: expected a step from 0 to 1 after '@'"):
+        build(doc)
