@@ -193,3 +193,11 @@ def test_gradient_check_arguments_are_rejected_naming_the_field(
     rejects(lambda: sampled_check(net, x, y, rtol=-1e-9), "rtol: expected a finite number ≥ 0, got -1e-09")
     # rtol = 0 is allowed (the rounding slack still applies): the oracle's own gradient passes
     assert sampled_check(net, x, y, rtol=0.0).passed
+
+
+def test_a_convention_given_as_another_real_type_is_kept_as_a_python_float() -> None:
+    """The dtype policy: real numbers of any type come in as float64 (here, Python floats)."""
+    for given in (1, np.float32(0.1), np.int64(2)):
+        lmbda = Conventions(lmbda=given).lmbda  # type: ignore[arg-type]
+        assert type(lmbda) is float
+        assert lmbda == float(given)
