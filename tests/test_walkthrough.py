@@ -362,3 +362,12 @@ def test_a_run_of_several_steps_says_how_many_the_new_values_are_after() -> None
     assert "after 2 steps" in markdown(two)
     assert "after 2 steps" not in markdown(one)
     assert "after the update" in markdown(one)
+
+
+def test_a_shared_bias_is_one_symbol_in_every_units_formula() -> None:
+    """With one bias per layer, zⱼ = Σₖ wⱼₖxₖ + b¹ for every unit j: no unit index on b."""
+    spec = spec_of([2, 2], ["sigmoid"], "half_sse", 1, {"bias": "shared"}, {"eta": 0.1, "steps": 1}, 1)
+    text = markdown(spec)
+    assert "- **z¹₁** = w¹₁₁·x₁ + w¹₁₂·x₂ + b¹ = " in text
+    assert "- **z¹₂** = w¹₂₁·x₁ + w¹₂₂·x₂ + b¹ = " in text
+    assert "b¹₂" not in text
