@@ -64,9 +64,10 @@ def score(counts: Counter[str]) -> str:
     )
 
 
-def suite(mutant: str) -> int:
+def suite(mutant: str) -> tuple[int, str]:
     """The exit status of the whole suite (mutmut's pytest options, stopping at the first failure)
-    run in ``mutants/`` with ``mutant`` active ("" for none); -1 when stopped at the time limit."""
+    run in ``mutants/`` with ``mutant`` active ("" for none), -1 when stopped at the time limit, and
+    the first test it names as failed (the evidence of a kill)."""
     options = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
     command = [
         sys.executable,
@@ -81,17 +82,20 @@ def suite(mutant: str) -> int:
     ]
     env = os.environ | {"MUTANT_UNDER_TEST": mutant}
     try:
-        return subprocess.run(
-            command, cwd="mutants", env=env, capture_output=True, timeout=RECHECK_TIMEOUT_S
-        ).returncode
+        done = subprocess.run(
+            command, cwd="mutants", env=env, capture_output=True, text=True, timeout=RECHECK_TIMEOUT_S
+        )
     except subprocess.TimeoutExpired:
-        return -1
+        return -1, ""
+    failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    return done.returncode, failed[0] if failed else done.stdout.strip()[-200:]
 
 
 def recheck(names: list[str]) -> None:
     """Run the whole suite on each suspect mutant of ``names`` (module docstring); record verdicts."""
-    if suite("") != 0:
-        raise SystemExit("the suite fails with no mutant active: fix that before rechecking")
+    status, failed = suite("")
+    if status != 0:
+        raise SystemExit(f"the suite fails with no mutant active ({failed}): fix that before rechecking")
     done = json.loads(RECHECKED.read_text(encoding="utf-8")) if RECHECKED.exists() else {}
     found = verdicts()
     stats = json.loads(Path("mutants/mutmut-stats.json").read_text(encoding="utf-8"))
@@ -104,10 +108,10 @@ def recheck(names: list[str]) -> None:
 
     todo = [n for n in names if suspect(n) and n not in done]
     for i, name in enumerate(todo, 1):
-        status = suite(name)
+        status, failed = suite(name)
         done[name] = "survived" if status == 0 else ("timeout" if status == -1 else "killed")
         RECHECKED.write_text(json.dumps(done, indent=1), encoding="utf-8")
-        print(f"[{i}/{len(todo)}] {name}: {done[name]}", flush=True)
+        print(f"[{i}/{len(todo)}] {name}: {done[name]} {failed}".rstrip(), flush=True)
 
 
 def sample_score(names: list[str]) -> str:

@@ -117,7 +117,9 @@ def test_with_varied_widths_only_departures_that_apply_at_every_width_are_tried(
     assert square == {"weights_not_transposed", "outer_product_reversed"}
 
 
-def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(tmp_path: Path) -> None:
+def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The exact sentences: which part of ``FILE.py:FUNC`` or of its return value is wrong, and how."""
     fam = MIXED  # two layers
     right = buggy(fam, None)
@@ -157,11 +159,12 @@ def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(tmp_p
         ),
         "FUNC: expected a gradient for b1, got ['W1', 'W2']",
     )
-    broken = tmp_path / "broken.py"
+    monkeypatch.chdir(tmp_path)  # short relative paths: a value shown is cut at 80 characters
+    broken = Path("broken.py")
     broken.write_text("import no_such_module_here\n", encoding="utf-8")
-    plain = tmp_path / "grads.txt"
+    plain = Path("grads.txt")
     plain.write_text("", encoding="utf-8")
-    nothing = tmp_path / "nothing.py"
+    nothing = Path("nothing.py")
     nothing.write_text("x = 1\n", encoding="utf-8")
     for target, expected in [
         ("grads.py", "expected a Python file and a function name, such as grads.py:gradient, got 'grads.py'"),
@@ -170,7 +173,7 @@ def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(tmp_p
             "expected a Python file and a function name, such as grads.py:gradient, got 'grads.py:2nd'",
         ),
         (":grad", "expected a Python file and a function name, such as grads.py:gradient, got ':grad'"),
-        (f"{tmp_path}:grad", f"expected a readable Python file, got '{tmp_path}'"),
+        ("no-such-dir/:grad", "expected a readable Python file, got 'no-such-dir/'"),
         (
             f"{broken}:grad",
             "expected a file that imports, got ModuleNotFoundError: No module named 'no_such_module_here'",
