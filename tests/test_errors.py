@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from backprop_ref import Conventions, InputError, Network, step, train
+from backprop_ref.gradcheck import check_gradients, sampled_check
+from backprop_ref.notation import gradient_from_theta
 
 ACTIVATION_NAMES = "one of 'sigmoid', 'tanh', 'relu', 'identity', 'softplus', 'leaky_relu', 'softmax'"
 PER_LAYER = "2 entries, one per layer (as many as W)"
@@ -176,9 +178,6 @@ def test_huge_finite_inputs_are_accepted_although_their_sum_overflows() -> None:
 def test_gradient_check_arguments_are_rejected_naming_the_field(
     network_args: dict[str, Any], net: Network, batch: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    from backprop_ref.gradcheck import check_gradients, sampled_check
-    from backprop_ref.notation import gradient_from_theta
-
     x, y = batch
     mine = net.gradient(x, y).by_name()
     shared = Network(**{**network_args, "b": [[0.1], [0.2]], "conventions": Conventions(bias="shared")})
