@@ -174,15 +174,13 @@ def softplus(z: Any, out: Any = None) -> Any:
 
 def softplus_prime(z: Any, out: Any = None) -> Any:
     """f'(z) = 1/(1 + exp(-z)) for softplus"""
-    t0 = numpy.less(z, 0)
-    t1 = numpy.absolute(z)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
-    t3 = numpy.greater_equal(z, 0)
-    t2 = numpy.add(t2, t3, out=_own(t2))
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t0 = numpy.absolute(z)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.maximum(t0, t1, out=out)
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t2 = numpy.divide(t2, t0, out=_own(t2))
     return _into(out, t2)
 
 
@@ -194,10 +192,8 @@ def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     t1 = numpy.exp(t1, out=_own(t1))
     t2 = numpy.log1p(t1, out=out_prime)
     t0 = numpy.add(t0, t2, out=_own(t0))
-    t3 = numpy.less(z, 0)
-    t2 = numpy.multiply(t3, t1, out=_own(t2))
-    t4 = numpy.greater_equal(z, 0)
-    t2 = numpy.add(t2, t4, out=_own(t2))
+    t3 = numpy.greater_equal(z, 0)
+    t2 = numpy.maximum(t1, t3, out=_own(t2))
     t1 = numpy.add(1, t1, out=_own(t1))
     t2 = numpy.divide(t2, t1, out=_own(t2))
     return _into(out, t0), _into(out_prime, t2)
@@ -296,17 +292,15 @@ def delta_half_sse_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> 
 def delta_half_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = (a - y)/(1 + exp(-z)) for half_sse on softplus"""
     t0 = numpy.subtract(a, y)
-    t1 = numpy.less(z, 0)
-    t2 = numpy.absolute(z, out=out)
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t3 = numpy.multiply(t1, t2)
-    t4 = numpy.greater_equal(z, 0)
-    t3 = numpy.add(t3, t4, out=_own(t3))
+    t1 = numpy.absolute(z, out=out)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.greater_equal(z, 0)
+    t3 = numpy.maximum(t1, t2)
     t0 = numpy.multiply(t0, t3, out=_own(t0))
-    t3 = numpy.add(1, t2, out=_own(t3))
-    t2 = numpy.divide(t0, t3, out=_own(t2))
-    return _into(out, t2)
+    t3 = numpy.add(1, t1, out=_own(t3))
+    t1 = numpy.divide(t0, t3, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_half_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -399,17 +393,15 @@ def delta_sse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     t0 = numpy.multiply(2, a)
     t1 = numpy.multiply(2, y)
     t0 = numpy.subtract(t0, t1, out=_own(t0))
-    t2 = numpy.less(z, 0)
-    t3 = numpy.absolute(z, out=out)
-    t3 = numpy.negative(t3, out=_own(t3))
-    t3 = numpy.exp(t3, out=_own(t3))
-    t4 = numpy.multiply(t2, t3)
-    t5 = numpy.greater_equal(z, 0)
-    t4 = numpy.add(t4, t5, out=_own(t4))
+    t2 = numpy.absolute(z, out=out)
+    t2 = numpy.negative(t2, out=_own(t2))
+    t2 = numpy.exp(t2, out=_own(t2))
+    t3 = numpy.greater_equal(z, 0)
+    t4 = numpy.maximum(t2, t3)
     t0 = numpy.multiply(t0, t4, out=_own(t0))
-    t4 = numpy.add(1, t3, out=_own(t4))
-    t3 = numpy.divide(t0, t4, out=_own(t3))
-    return _into(out, t3)
+    t4 = numpy.add(1, t2, out=_own(t4))
+    t2 = numpy.divide(t0, t4, out=_own(t2))
+    return _into(out, t2)
 
 
 def delta_sse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -505,18 +497,16 @@ def delta_mse_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = 2*(a - y)/(K*(1 + exp(-z))) for mse on softplus"""
     t0 = numpy.subtract(a, y)
     t0 = numpy.multiply(2, t0, out=_own(t0))
-    t1 = numpy.less(z, 0)
-    t2 = numpy.absolute(z, out=out)
-    t2 = numpy.negative(t2, out=_own(t2))
-    t2 = numpy.exp(t2, out=_own(t2))
-    t3 = numpy.multiply(t1, t2)
-    t4 = numpy.greater_equal(z, 0)
-    t3 = numpy.add(t3, t4, out=_own(t3))
+    t1 = numpy.absolute(z, out=out)
+    t1 = numpy.negative(t1, out=_own(t1))
+    t1 = numpy.exp(t1, out=_own(t1))
+    t2 = numpy.greater_equal(z, 0)
+    t3 = numpy.maximum(t1, t2)
     t0 = numpy.multiply(t0, t3, out=_own(t0))
     t3 = numpy.divide(t0, K, out=_own(t3))
-    t0 = numpy.add(1, t2, out=_own(t0))
-    t2 = numpy.divide(t3, t0, out=_own(t2))
-    return _into(out, t2)
+    t0 = numpy.add(1, t1, out=_own(t0))
+    t1 = numpy.divide(t3, t0, out=_own(t1))
+    return _into(out, t1)
 
 
 def delta_mse_leaky_relu(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
@@ -595,16 +585,14 @@ def delta_linear_identity(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> An
 
 def delta_linear_softplus(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     """output error δ = dC/dz = y/(1 + exp(-z)) for linear on softplus"""
-    t0 = numpy.less(z, 0)
-    t1 = numpy.absolute(z)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
-    t3 = numpy.greater_equal(z, 0)
-    t2 = numpy.add(t2, t3, out=_own(t2))
+    t0 = numpy.absolute(z)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.maximum(t0, t1, out=out)
     t2 = numpy.multiply(y, t2, out=_own(t2))
-    t1 = numpy.add(1, t1, out=_own(t1))
-    t2 = numpy.divide(t2, t1, out=_own(t2))
+    t0 = numpy.add(1, t0, out=_own(t0))
+    t2 = numpy.divide(t2, t0, out=_own(t2))
     return _into(out, t2)
 
 
@@ -673,20 +661,18 @@ def delta_cross_entropy_sigmoid(z: Any, a: Any, y: Any, K: Any, out: Any = None)
 
 def sigmoid_and_cross_entropy(z: Any, y: Any, K: Any, out: Any = None, out_term: Any = None) -> Any:
     """a = f(z) of sigmoid and one unit's term of -y*log(a) - (1 - y)*log(1 - a), computed together"""
-    t0 = numpy.less(z, 0)
-    t1 = numpy.absolute(z)
-    t1 = numpy.negative(t1, out=_own(t1))
-    t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.multiply(t0, t1, out=out)
-    t3 = numpy.greater_equal(z, 0)
-    t2 = numpy.add(t2, t3, out=_own(t2))
-    t4 = numpy.add(1, t1, out=out_term)
-    t2 = numpy.divide(t2, t4, out=_own(t2))
-    t4 = numpy.subtract(t3, y, out=_own(t4))
-    t4 = numpy.multiply(z, t4, out=_own(t4))
-    t1 = numpy.log1p(t1, out=_own(t1))
-    t4 = numpy.add(t4, t1, out=_own(t4))
-    return _into(out, t2), _into(out_term, t4)
+    t0 = numpy.absolute(z)
+    t0 = numpy.negative(t0, out=_own(t0))
+    t0 = numpy.exp(t0, out=_own(t0))
+    t1 = numpy.greater_equal(z, 0)
+    t2 = numpy.maximum(t0, t1, out=out)
+    t3 = numpy.add(1, t0, out=out_term)
+    t2 = numpy.divide(t2, t3, out=_own(t2))
+    t3 = numpy.subtract(t1, y, out=_own(t3))
+    t3 = numpy.multiply(z, t3, out=_own(t3))
+    t0 = numpy.log1p(t0, out=_own(t0))
+    t3 = numpy.add(t3, t0, out=_own(t3))
+    return _into(out, t2), _into(out_term, t3)
 
 
 def categorical_cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:

@@ -15,6 +15,15 @@ def _show(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def entries(n: int) -> str:
+    """``"1 entry"`` or ``"n entries"``, for a message's count of a list's items.
+
+    >>> entries(1), entries(3)
+    ('1 entry', '3 entries')
+    """
+    return f"{n} {'entry' if n == 1 else 'entries'}"
+
+
 def one_of(names: Iterable[str]) -> str:
     """``"one of 'a', 'b'"`` for a message's 'expected' part."""
     return "one of " + ", ".join(repr(n) for n in names)

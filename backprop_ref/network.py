@@ -25,7 +25,7 @@ import numpy as np
 from backprop_ref import core, kernels
 from backprop_ref.conventions import Conventions
 from backprop_ref.core import Array, Backward, Gradients, Hook
-from backprop_ref.errors import InputError
+from backprop_ref.errors import InputError, entries
 from backprop_ref.validation import as_array, distributions, in_unit_interval
 
 
@@ -173,9 +173,9 @@ class Network:
             if not isinstance(seq, Sequence) or len(seq) != L:
                 raise InputError(
                     name,
-                    f"{L} entries, one per layer (as many as W)",
+                    f"{entries(L)}, one per layer (as many as W)",
                     seq,
-                    shown=f"{len(seq) if isinstance(seq, Sequence) else repr(seq)} entries",
+                    shown=entries(len(seq)) if isinstance(seq, Sequence) else None,
                 )
         W = [as_array(self.W[0], "W[1]", (None, None), column=False, units=True)]
         for l in range(2, L + 1):

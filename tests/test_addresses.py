@@ -273,3 +273,65 @@ def test_a_run_whose_cost_overflows_names_the_step() -> None:
         "eta: expected a learning rate small enough for the run to stay finite, "
         "got 3, which took the cost to inf at step 221 (the run diverged)"
     )
+
+
+#: a = w·x + b with ½(y − a)², x = 1, y = 2, η = 0.1, by hand: (w, b) goes (0.5, 0) -> (0.65, 0.15) ->
+#: (0.77, 0.27) -> (0.866, 0.366); so a after step 1 is 0.8 and the cost after step 2 is ½(2 − 1.04)².
+ONE_UNIT = """
+title = "one identity unit, three steps"
+source = "tests"
+[network]
+sizes = [1, 1]
+activations = ["identity"]
+cost = "half_sse"
+W = [[[0.5]]]
+b = [[0.0]]
+[data]
+x = [[1.0]]
+y = [[2.0]]
+[training]
+eta = 0.1
+steps = 3
+[names]
+"w after 3" = "W[1][0,0]@3"
+"a after 1" = "a[1][0]@1"
+[[printed]]
+name = "cost@2"
+value = "0.4608"
+where = "-"
+expected = "reproduced"
+note = "-"
+"""
+
+
+def test_a_scalar_after_a_step_is_read_from_its_printed_name() -> None:
+    from backprop_ref.worked.audit import audit
+    from backprop_ref.worked.spec import parse_toml
+
+    spec = build(parse_toml(ONE_UNIT))
+    assert spec.printed[0].address == Address("cost", step=2)
+    assert [f.verdict for f in audit(spec)] == ["reproduced"]
+
+
+def test_quantities_after_the_steps_are_listed_step_by_step() -> None:
+    from backprop_ref.worked.cli import quantities
+    from backprop_ref.worked.spec import parse_toml
+
+    later = [q for q in quantities(build(parse_toml(ONE_UNIT))) if q["section"].startswith("after step")]
+    assert [(q["section"], q["quantity"]) for q in later] == [
+        ("after step 1", "a[1][0]@1"),
+        ("after step 2", "cost@2"),
+        ("after step 3", "W[1][0,0]@3"),
+    ]
+    assert [q["value"] for q in later] == pytest.approx([0.8, 0.4608, 0.866], rel=1e-14)
+
+
+def test_a_network_whose_cost_is_not_finite_at_the_start_is_refused_with_that_cost() -> None:
+    # a = 1e155: ½a² = 5e309 overflows, while the step (w -= 0.1·a·1) stays finite
+    net = Network(W=[[[1e155]]], b=[[0.0]], activations=["identity"], cost="half_sse")
+    with pytest.raises(InputError) as caught:
+        run(net, [1.0], [0.0], eta=0.1, steps=1)
+    assert str(caught.value) == (
+        "network: expected parameters whose cost is a finite float64, "
+        "got a cost of inf for the given parameters and data"
+    )

@@ -218,7 +218,9 @@ def test_cli_a_spec_path_of_300_characters() -> None:
 
 def test_cli_toml_nested_600_deep(tmp_path: Path) -> None:
     deep = write(tmp_path, "x = " + "[" * 600 + "]" * 600 + "\n")
-    one_line_exit_2(run_cli("check", deep), "SPEC: expected TOML nested a few levels deep")
+    one_line_exit_2(
+        run_cli("check", deep), "SPEC: expected TOML nested a few levels deep, got nesting too deep to read\n"
+    )
 
 
 def test_cli_trace_into_a_reader_that_stops_early() -> None:
@@ -307,3 +309,12 @@ def test_cli_json_is_strict_even_for_a_saturated_output(
     out = capsys.readouterr().out
     assert status == 0
     json.loads(out, parse_constant=lambda token: pytest.fail(f"non-strict JSON token {token}"))
+
+
+def test_inf_and_minus_inf_together_are_named_without_a_warning() -> None:
+    # their sum is NaN (an "invalid" operation): the check reports the first, and warns of nothing
+    from backprop_ref.validation import as_array
+
+    with pytest.raises(InputError) as caught:
+        as_array([[1.0, np.inf, -np.inf]], "x", (1, None))
+    assert str(caught.value) == "x: expected finite numbers, got inf at index (0, 1)"

@@ -233,3 +233,35 @@ def test_help_names_what_each_option_takes(
 ) -> None:
     assert main(argv) == 0
     assert says in " ".join(capsys.readouterr().out.split())  # as argparse wraps it, lines joined
+
+
+def test_check_explain_as_a_table_adds_the_explanation_column(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "afteracademy", "--explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split()[-1] == "explanation"
+    row = {line.split()[0]: line for line in lines[3:] if line}
+    assert row["net(h1)"].endswith("✓")  # reproduced: nothing to explain
+    assert row["net(o1)"].endswith("but this number's own slip (by chance: 0)")
+
+
+def test_the_explain_table_numbers_its_explanations(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "afteracademy"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("#  departures"))
+    numbered = [line.split()[0] for line in lines[start + 1 :] if line[:1].isdigit()]
+    assert numbered[:5] == ["1", "2", "3", "4", "5"]
+
+
+def test_a_convention_flag_of_diagnose_is_named_in_its_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    family = ["--sizes", "2,2,2", "--activations", "sigmoid,sigmoid", "--lmbda", "-1"]
+    assert main(["diagnose", gradient_file(tmp_path, 1), *family]) == 2
+    assert capsys.readouterr().err == "backprop-ref: --lmbda: expected a number ≥ 0, got -1.0\n"
+
+
+def test_no_command_is_one_line_naming_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "the following arguments are required: {trace,check,specs,gradcheck,new,explain,diagnose}" in err

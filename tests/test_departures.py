@@ -89,3 +89,17 @@ def test_a_hidden_sigmoid_below_the_output_counts_and_one_on_the_output_does_not
     assert shortcut.applies(net("softplus", "identity"))
     assert not shortcut.applies(net("relu", "identity", "sigmoid"))
     assert not shortcut.applies(net("sigmoid"))
+
+
+def test_a_departure_is_found_by_its_name_and_a_rounding_by_its_decimals() -> None:
+    from backprop_ref.errors import InputError
+    from backprop_ref.worked.departures import by_name
+
+    assert by_name("half_factor").name == "half_factor"
+    assert by_name("rounded_intermediates:4").math == "zˡ, aˡ, δˡ, ∂J/∂W, ... each replaced by round(·, 4)"
+    for unknown in ("rounded_intermediates:9", "half_factor:4", "nosuch"):
+        with pytest.raises(
+            InputError,
+            match=r"^departure: expected one of 'biases_frozen', .*'rounded_intermediates:6', got",
+        ):
+            by_name(unknown)

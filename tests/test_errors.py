@@ -47,9 +47,10 @@ NETWORKS = {
     "b has NaN": ({"b": [[0.1, -0.1, 0.05], [np.nan]]},
                   "b[2]: expected finite numbers, got nan at index (0, 0)"),
     "one bias for two layers": ({"b": [[0.1, -0.1, 0.05]]},
-                                f"b: expected {PER_LAYER}, got 1 entries"),
+                                f"b: expected {PER_LAYER}, got 1 entry"),
     "three activations": ({"activations": ["sigmoid"] * 3},
                           f"activations: expected {PER_LAYER}, got 3 entries"),
+    "b a number, not a list": ({"b": 5}, f"b: expected {PER_LAYER}, got 5"),
     "activations a string": ({"activations": "sigmoid"},
                              "activations: expected a list of activation names, one per layer, "
                              "got 'sigmoid'"),

@@ -10,8 +10,8 @@ import pytest
 from backprop_ref import Network
 from backprop_ref.errors import InputError
 from backprop_ref.worked.audit import audit
-from backprop_ref.worked.departures import CATALOGUE, default
-from backprop_ref.worked.explain import Given, explain, judge, options, printed, read_mine, search
+from backprop_ref.worked.departures import CATALOGUE, default, slip_repeated
+from backprop_ref.worked.explain import Given, explain, judge, options, printed, read_mine, run_values, search
 from backprop_ref.worked.spec import Spec, build, load, parse_toml
 from backprop_ref.worked.trace import Address
 from tests.buggy import Family, gradient
@@ -290,6 +290,38 @@ def test_a_slip_repeated_after_the_step_is_explained_from_a_hand_computation() -
     assert [[d.name for d in ds] for ds in best] == [["slip_repeated:net(o1)"]]
 
 
+def test_a_slip_repeated_in_a_cross_entropy_output_shifts_the_cost_it_is_computed_from() -> None:
+    """Cross-entropy's cost is computed from zᴸ, not aᴸ: the slip repeated in the output's z changes
+    the cost after the step by what a hand computation with the shifted z gives."""
+    spec = build(
+        parse_toml(SPEC_222.replace('"half_sse"', '"cross_entropy"').replace("lmbda = 0.2", "lmbda = 0.0"))
+    )
+    fam = Family((2, 2, 2), ("sigmoid", "sigmoid"), cost="cross_entropy", reduction="sum")
+    W, b = [w.copy() for w in spec.network.W], [c.copy() for c in spec.network.b]
+    x, y = spec.x, spec.y
+
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
+    def cost(z2):
+        a2 = sig(z2)
+        return float(-(y * np.log(a2) + (1 - y) * np.log(1 - a2)).sum())
+
+    printed_z = 0.5  # as if printed for output unit 1 of example 0, where the run computes another z
+    slip = printed_z - (W[1] @ sig(W[0] @ x + b[0]) + b[1])[1, 0]
+    dW, db = gradient(W, b, x, y, fam)
+    W = [w - 0.5 * g for w, g in zip(W, dW, strict=True)]
+    b = [c - 0.5 * g for c, g in zip(b, db, strict=True)]
+    z2 = W[1] @ sig(W[0] @ x + b[0]) + b[1]
+    shift = np.zeros_like(z2)
+    shift[1, 0] = slip
+    numbers = [Given("z", Address("z", 2, (1, 0)), "0.5"), Given("C after", Address("cost_after"), "0")]
+    values = run_values(spec, [slip_repeated("z", Address("z", 2, (1, 0)), printed_z)], numbers)
+    assert values is not None
+    assert values[1] == pytest.approx(cost(z2 + shift), rel=1e-12)
+    assert abs(cost(z2 + shift) - cost(z2)) > 1e-3  # the slip moves the cost: the check can fail
+
+
 READINGS = ("rounded_intermediates", "printed_values_carried", "slip_repeated", "reference_slip")
 
 
@@ -301,6 +333,15 @@ def test_the_ways_of_reading_printed_numbers_are_readings_not_conventions_or_mis
     for reading in READINGS:
         assert kinds[reading] == "reading", reading
     assert {k for n, k in kinds.items() if n not in READINGS} <= {"convention", "mistake"}
+
+
+def test_a_reading_of_printed_numbers_is_never_tried_on_a_gradient_function() -> None:
+    # a reading is about how an article's numbers were written down: a learner's gradient function
+    # prints nothing, so diagnose (which tries the departures with in_gradient) must not try it
+    spec = load("afteracademy")
+    readings = [d for d in options(spec, printed(spec)) if d.kind == "reading"]
+    assert {d.id for d in readings} == set(READINGS)
+    assert [d.name for d in readings if d.in_gradient] == []
 
 
 def test_explain_reports_its_progress_and_names_a_bad_depth() -> None:
@@ -346,3 +387,23 @@ def test_targets_of_a_categorical_cost_must_each_sum_to_one() -> None:
     )
     with pytest.raises(InputError, match=r"^y: expected targets that sum to 1 in each example"):
         net.batch([[0.5, 0.5]], [[0.5, 0.2], [0.5, 0.3]])
+
+
+def test_the_nearest_outcomes_are_ranked_by_their_worst_residual_then_by_size() -> None:
+    from backprop_ref.worked.chance import residual
+    from backprop_ref.worked.explain import nearest
+
+    spec = load("afteracademy")
+    numbers = printed(spec)
+    which = ["new w1", "E(total) after"]
+    found = search(spec, numbers, options(spec, numbers), 1)
+    near = nearest(found, numbers, which, count=6)
+    assert len(near) == 6
+    index = [next(i for i, g in enumerate(numbers) if g.label == label) for label in which]
+    for n in near:  # each residual is its value's distance from the printed digits
+        assert n.residuals == tuple(
+            residual(numbers[i].digits, v) for i, v in zip(index, n.values, strict=True)
+        )
+    ranks = [(n.worst, len(n.departures)) for n in near]
+    assert ranks == sorted(ranks)
+    assert len({n.values for n in near}) == 6  # distinct outcomes

@@ -142,6 +142,15 @@ def test_the_sampled_check_names_the_worst_sampled_entry() -> None:
     assert not report.passed
 
 
+def test_the_sampled_check_draws_from_seed_0_unless_told() -> None:
+    """The documented default: the same directions and entries on every call, those of seed 0."""
+    from backprop_ref.gradcheck import sampled_check
+
+    net, x, y = theta_network()
+    assert sampled_check(net, x, y) == sampled_check(net, x, y, seed=0)
+    assert sampled_check(net, x, y) != sampled_check(net, x, y, seed=1)
+
+
 def test_check_gradients_passes_its_seed_to_the_sampled_check() -> None:
     from backprop_ref.gradcheck import sampled_check
 

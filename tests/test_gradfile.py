@@ -139,3 +139,15 @@ def test_one_vector_of_w1_b1_w2_b2_as_npz_grad_agrees_and_a_wrong_entry_is_named
     worst = json.loads(capsys.readouterr().out)["worst"]
     assert (worst["name"], worst["index"]) == ("W2", [0, 1])
     assert worst["yours"] - worst["oracle"] == pytest.approx(0.1)
+
+
+def test_theta_matrices_from_a_file_without_names_say_what_names_are_wanted(
+    spec_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("grads.csv").write_text("1, 2, 3", encoding="utf-8")  # a vector: no Θ names in it
+    assert main(["gradcheck", spec_path, "grads.csv", "--theta", "matrices"]) == 2
+    assert capsys.readouterr().err == (
+        'backprop-ref: GRADS: expected Θ matrices named "Theta1", "Theta2", ... for --theta matrices, '
+        "got 'grads.csv'\n"
+    )

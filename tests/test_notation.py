@@ -31,3 +31,15 @@ def test_theta_network_equals_the_bias_node_computation() -> None:
 def test_theta_without_weights_is_rejected() -> None:
     with pytest.raises(InputError, match=r"^theta\[1\]: expected shape b × \(a\+1\) .*, got shape \(2, 1\)$"):
         from_theta([[[1.0], [2.0]]])
+
+
+def test_theta_gradients_with_other_names_are_refused_naming_the_keys_wanted() -> None:
+    from backprop_ref.notation import gradient_from_theta
+
+    W = [np.zeros((2, 2)), np.zeros((1, 2))]
+    with pytest.raises(InputError) as caught:
+        gradient_from_theta(W, {"W1": np.zeros((2, 3))}, None)
+    assert (
+        str(caught.value)
+        == "gradient: expected a dict with exactly the keys ['Theta1', 'Theta2'], got ['W1']"
+    )

@@ -114,7 +114,11 @@ def test_every_convention_is_written_out_at_its_default(capsys: pytest.CaptureFi
     ("argv", "start"),
     [
         (["--sizes", "2"], "backprop-ref: --sizes: expected at least two whole numbers"),
-        (["--sizes", "2,x"], "backprop-ref: --sizes: expected at least two whole numbers"),
+        (
+            ["--sizes", "2,x"],
+            "backprop-ref: --sizes: expected at least two whole numbers ≥ 1 separated by commas, "
+            "such as 2,2,2, got '2,x'\n",
+        ),
         (["--sizes", "2,2", "--cost", "nope"], "backprop-ref: --cost: expected one of"),
         (["--sizes", "2,2", "--weights", "[[1"], "backprop-ref: --weights: expected JSON such as"),
         (
@@ -128,7 +132,7 @@ def test_every_convention_is_written_out_at_its_default(capsys: pytest.CaptureFi
         (["--sizes", "2,2", "--steps", "0"], "backprop-ref: --steps: expected a whole number of steps"),
         (
             ["--sizes", "2,2", "--activations", "sigmoid,tanh"],
-            "backprop-ref: --activations: expected 1 entries",
+            "backprop-ref: --activations: expected 1 entry, one per layer 1..1 as sizes says, got 2\n",
         ),
         (
             ["--sizes", "2,2", "--activations", "relu", "--cost", "cross_entropy"],
@@ -187,3 +191,20 @@ def test_new_without_activations_is_refused(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().err.startswith(
         "backprop-ref new: the following arguments are required: --activations"
     )
+
+
+def test_the_commands_the_new_file_suggests_run_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header's "Then:" lines are commands a user copies: each one, run on the file, exits 0."""
+    text = new(capsys, "--sizes", "2,2")
+    path = tmp_path / "mine.toml"
+    path.write_text(text, encoding="utf-8")
+    prefix = "#     python -m backprop_ref "
+    commands = [
+        line[len(prefix) :].split("  ")[0].split() for line in text.splitlines() if line.startswith(prefix)
+    ]
+    assert [c[0] for c in commands] == ["check", "trace"]
+    for command in commands:
+        assert main([str(path) if word == "FILE" else word for word in command]) == 0, command
+        capsys.readouterr()

@@ -1,5 +1,6 @@
 """Specs: the shipped one states the article's example; each bad input is one sentence naming its field."""
 
+import json
 import math
 import tomllib
 from importlib.resources import files
@@ -351,6 +352,17 @@ def test_a_spec_that_is_not_utf8_is_rejected(tmp_path: Path) -> None:
 def test_the_committed_schema_file_is_what_the_package_builds() -> None:
     committed = (files("backprop_ref.worked") / "specs" / "spec.schema.json").read_text(encoding="utf-8")
     assert committed == schema_module.text(), "run: python -m backprop_ref.worked.schema"
+
+
+def test_the_command_that_refreshes_the_schema_file_writes_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "specs").mkdir()
+    monkeypatch.setattr(schema_module, "files", lambda package: tmp_path)  # not the installed package
+    assert schema_module.main() == 0
+    written = tmp_path / "specs" / "spec.schema.json"
+    assert json.loads(written.read_text(encoding="utf-8")) == schema_module.SCHEMA
+    assert capsys.readouterr().out == f"wrote {written}\n"
 
 
 def shipped_doc() -> dict[str, Any]:

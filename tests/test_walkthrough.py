@@ -32,8 +32,9 @@ def spec_of(
     conventions: dict[str, Any],
     training: dict[str, Any] | None,
     seed: int,
+    names: dict[str, str] | None = None,
 ) -> Spec:
-    """A spec with weights, biases and data drawn from ``seed`` (targets in [0, 1])."""
+    """A spec with weights, biases and data drawn from ``seed`` (targets in [0, 1]), and ``names``."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -61,6 +62,8 @@ def spec_of(
     }
     if training is not None:
         doc["training"] = training
+    if names is not None:
+        doc["names"] = names
     return build(doc)
 
 
@@ -332,6 +335,16 @@ def test_a_layer_by_layer_update_carries_delta_through_the_updated_weights_and_s
     assert math.isclose(evaluate(line.formula), w_new * spec.run().first.backward.delta[1][0, 0])
 
 
+def test_the_updated_weight_bp2_reads_goes_by_its_name_only_when_the_name_means_it() -> None:
+    # "new w" names W² after the last step: after one step it is the weight BP2 reads, after two not
+    conventions = {"reduction": "sum", "hidden_delta_weights": "after"}
+    names = {"new w": "W_new[2][0,0]"}
+    for steps, shown in ((1, "new w·δ²₁"), (2, "new w²₁₁·δ²₁")):
+        training = {"eta": 0.5, "steps": steps}
+        spec = spec_of([1, 1, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, training, 3, names)
+        assert f"- **∂C/∂a¹₁** = {shown} = " in markdown(spec), steps
+
+
 def test_each_example_is_named_by_its_own_number_in_both_formats(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -371,3 +384,43 @@ def test_a_shared_bias_is_one_symbol_in_every_units_formula() -> None:
     assert "- **z¹₁** = w¹₁₁·x₁ + w¹₁₂·x₂ + b¹ = " in text
     assert "- **z¹₂** = w¹₂₁·x₁ + w¹₂₂·x₂ + b¹ = " in text
     assert "b¹₂" not in text
+
+
+def test_the_setting_names_every_convention_and_the_steps_taken() -> None:
+    spec = spec_of([2, 2], ["sigmoid"], "half_sse", 2, {"reduction": "mean"}, {"eta": 0.1, "steps": 3}, 1)
+    assert (
+        "conventions: reduction mean, lmbda 0.0, bias per_unit, update_biases True, "
+        "hidden_delta_weights before; training: η = 0.1, 3 steps."
+    ) in markdown(spec)
+    one = spec_of([2, 2], ["sigmoid"], "half_sse", 2, {}, {"eta": 0.1, "steps": 1}, 1)
+    assert "training: η = 0.1, 1 step." in markdown(one)
+
+
+def test_the_cost_lines_mark_each_target_with_its_example_and_total_as_j() -> None:
+    spec = spec_of([2, 2], ["sigmoid"], "half_sse", 2, {"reduction": "mean"}, {"eta": 0.1, "steps": 1}, 1)
+    text = markdown(spec)
+    assert "- **C₁[2]** (example 2) = C(a¹₁[2], y₁[2]) = " in text
+    assert "- **J** = 1/m·(C₁[1] + C₂[1] + C₁[2] + C₂[2]) = " in text
+    assert r"\item $\eta = 0.1$ (the learning rate)" in latex(spec)
+
+
+def test_weight_indices_past_9_are_separated_by_a_comma() -> None:
+    from backprop_ref.worked.walkthrough import nielsen
+
+    # w¹₁₀,₁ (into unit 10 from unit 1): w¹₁₀₁ would not say whether it is w¹₁₀,₁ or w¹₁,₀₁
+    assert nielsen("W", 1, 9, 0) == ("w¹₁₀,₁", "w^{1}_{10,1}")
+    assert nielsen("W", 1, 8, 0) == ("w¹₉₁", "w^{1}_{91}")
+
+
+def test_markdown_markup_characters_in_names_are_escaped() -> None:
+    from backprop_ref.worked.walkthrough import markdown_text
+
+    assert markdown_text("a*b_c[1]<2>|#`\\") == "a\\*b\\_c\\[1\\]\\<2\\>\\|\\#\\`\\\\"
+    assert markdown_text("net(h1) = 0.5") == "net(h1) = 0.5"
+
+
+def test_the_latex_preamble_holds_only_commands() -> None:
+    # any text before \begin{document} is a LaTeX error ("Missing \begin{document}")
+    preamble = latex(load("afteracademy")).split("\\begin{document}")[0]
+    assert preamble.splitlines()[0] == "\\documentclass{article}"
+    assert all(re.fullmatch(r"\\usepackage(\[[^]]*\])?\{[^}]+\}", line) for line in preamble.splitlines()[1:])

@@ -65,6 +65,12 @@ def _vanishes(expr: sp.Expr) -> bool:
     return any(sp.simplify(form) == 0 for form in (expr, in_exp))
 
 
+def _resolved(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each max resolved through its case split: SymPy leaves max(1, e⁻ᶻ) as it is
+    for z > 0, but simplifies the condition e⁻ᶻ ≤ 1 of its Piecewise to true."""
+    return expr.replace(sp.Max, lambda *args: sp.simplify(sp.Max(*args).rewrite(sp.Piecewise)))
+
+
 def _on_sides(derived: sp.Expr, closed: sp.Expr) -> tuple[bool, str]:
     """Whether ``derived == closed`` for every real z, and the domain it was shown on.
 
@@ -76,7 +82,7 @@ def _on_sides(derived: sp.Expr, closed: sp.Expr) -> tuple[bool, str]:
     if not closed.has(sp.Abs, sp.Max, sp.Piecewise, sp.Heaviside) and _vanishes(derived - closed):
         return True, "all real z"
     sides = (sp.Symbol("z", positive=True), sp.Symbol("z", negative=True))
-    if not all(_vanishes((derived - closed).subs(z, side)) for side in sides):
+    if not all(_vanishes(_resolved((derived - closed).subs(z, side))) for side in sides):
         return False, "z > 0 and z < 0"
     at_zero = (derived - closed).subs(z, 0)
     if at_zero.has(sp.nan, sp.zoo) or not _vanishes(at_zero):

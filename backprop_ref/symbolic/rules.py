@@ -38,16 +38,16 @@ m = sp.Symbol("m", positive=True, integer=True)
 #: and no two nearly equal numbers are subtracted, on either side of z = 0.
 t = sp.exp(-sp.Abs(z))
 
-#: The indicators of z ≥ 0 and of z < 0: 1 where their condition holds, else 0.  ``codegen.py``
-#: computes each as its mask of booleans, which NumPy's arithmetic reads as 1 and 0: choosing
-#: between two finite values by arithmetic on masks (H·u + L·v is exactly u or v) is branch-free, where
-#: ``numpy.where`` on a mask of mixed signs is several times slower than a multiplication.
+#: The indicator of z ≥ 0: 1 where it holds, else 0.  ``codegen.py`` computes it as a mask of
+#: booleans, which NumPy's arithmetic reads as 1 and 0: choosing between two finite values by
+#: arithmetic on the mask (z·(H − y), max(t, H)) is branch-free, where ``numpy.where`` on a mask of
+#: mixed signs is several times slower than a multiplication.
 H = sp.Piecewise((1, z >= 0), (0, True))
-L = sp.Piecewise((1, z < 0), (0, True))
 
-#: The sigmoid written in t: 1/(1 + t) for z ≥ 0 and t/(1 + t) below, finite for every z.  It is
-#: softplus' derivative, and the sigmoid's form where a cost written in t computes t once for both.
-SIGMOID_IN_T = (H + L * t) / (1 + t)
+#: The sigmoid written in t: 1/(1 + t) for z ≥ 0 and t/(1 + t) below, finite for every z.  As t ≤ 1,
+#: the numerator is max(t, H): one pass over z, where H + [z < 0]·t takes three.  It is softplus'
+#: derivative, and the sigmoid's form where a cost written in t computes t once for both.
+SIGMOID_IN_T = sp.Max(t, H) / (1 + t)
 
 #: Leaky ReLU's slope for z < 0 (the common default, as in PyTorch and Keras' LeakyReLU(0.01)).
 LEAKY_SLOPE = sp.Rational(1, 100)

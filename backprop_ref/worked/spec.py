@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from backprop_ref.conventions import Conventions
 from backprop_ref.core import Array
-from backprop_ref.errors import InputError, one_of
+from backprop_ref.errors import InputError, entries, one_of
 from backprop_ref.network import Network
 from backprop_ref.validation import as_array, number
 from backprop_ref.worked import trace
@@ -515,7 +515,7 @@ def _network(doc: Mapping[str, Any]) -> Network:
     L = len(sizes) - 1
     for key in _LAYERED:
         if len(doc[key]) != L:
-            expected = f"{L} entries, one per layer 1..{L} as sizes says"
+            expected = f"{entries(L)}, one per layer 1..{L} as sizes says"
             raise InputError(f"network.{key}", expected, doc[key], shown=f"{len(doc[key])}")
     with _under("network.conventions"):
         conventions = Conventions(**doc.get("conventions", {}))
