@@ -149,6 +149,10 @@ def test_each_way_a_gradient_function_can_be_unusable_has_its_own_sentence(
         lambda: diagnose(lambda W, b, x, y: (W, b[:1]), network(fam)),
         "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got a tuple of 2 lists",
     )
+    says(  # the gradients of the three layers of another network, each a (dW, db) pair
+        lambda: diagnose(lambda W, b, x, y: ((W[0], b[0]),) * 3, network(fam)),
+        "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got a tuple of 3 tuples",
+    )
     says(
         lambda: diagnose(lambda W, b, x, y: None, network(fam)),
         "FUNC: expected (dW, db): two lists of 2 arrays, or a dict W1, b1, ..., got None",

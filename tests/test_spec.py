@@ -440,3 +440,21 @@ def test_a_printed_quantity_may_be_read_after_the_last_step_and_no_later() -> No
     doc["printed"][0]["name"] = "a[2][0]@2"
     with pytest.raises(InputError, match=r"^printed\[0\]\.name: expected a step from 0 to 1 after '@'"):
         build(doc)
+
+
+def test_a_spec_too_deep_to_check_is_one_sentence_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tomllib reads some nestings the checks then recurse through too deeply: whichever step
+    # runs out of stack, the file is named with the same sentence
+    from backprop_ref.worked import spec as spec_module
+
+    def too_deep(doc: object) -> object:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(spec_module, "build", too_deep)
+    monkeypatch.chdir(tmp_path)
+    Path("deep.toml").write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        spec_module.load("deep.toml")
+    assert str(caught.value) == "SPEC: expected TOML nested a few levels deep, got nesting too deep to read"
