@@ -74,6 +74,14 @@ def test_backward_with_targets_of_the_wrong_shape(net: Network, batch: Any) -> N
     says(lambda: net.total_cost(fw, [[1.0, 0.0]]), "y", "a 1 x 3 array", "shape (1, 2)")
 
 
+def test_backward_of_something_not_a_forward_pass(net: Network, batch: Any) -> None:
+    says(
+        lambda: net.backward("fw", batch[1]),
+        "fw",
+        f"a Forward of this network ({len(net.W)} layers), got 'fw'",
+    )
+
+
 def test_a_batch_made_for_another_network(net: Network) -> None:
     other = Network(W=[np.ones((1, 3))], b=[np.zeros((1, 1))], activations=["sigmoid"])
     data = other.batch(np.zeros((3, 5)), np.zeros((1, 5)))  # 3 inputs, 1 target, 5 examples

@@ -204,3 +204,13 @@ def test_an_unexplained_gradient_names_its_furthest_entry() -> None:
     assert found.worst is not None
     assert (found.worst.name, found.worst.index) == ("b2", (1, 0))
     assert found.worst.yours - found.worst.oracle == pytest.approx(5.0)
+
+
+def test_an_output_paired_with_its_cost_takes_no_fprime_mistake_in_a_deeper_network() -> None:
+    # cross-entropy on a sigmoid output: δᴸ = a − y has no f′, so a mistake in f′ is made in the
+    # hidden layers only, as in the learner's code; the middle layer's tanh has nothing to do with it
+    fam = Family((3, 4, 4, 2), ("tanh", "tanh", "sigmoid"), cost="cross_entropy")
+    for mistake in ("fprime_of_activation", "fprime_shortcut_on_z"):
+        found = diagnose(buggy(fam, mistake), network(fam), 0.5)
+        assert found.verdict == "departure", mistake
+        assert [[d.name for d in ds] for ds in found.matches] == [[mistake], [f"{mistake}:hidden"]]

@@ -424,3 +424,24 @@ def test_the_latex_preamble_holds_only_commands() -> None:
     preamble = latex(load("afteracademy")).split("\\begin{document}")[0]
     assert preamble.splitlines()[0] == "\\documentclass{article}"
     assert all(re.fullmatch(r"\\usepackage(\[[^]]*\])?\{[^}]+\}", line) for line in preamble.splitlines()[1:])
+
+
+def test_a_bias_per_unit_has_the_unit_s_index_and_a_shared_one_none() -> None:
+    from backprop_ref.worked.walkthrough import nielsen
+
+    assert nielsen("b", 2, 1) == ("b²₂", "b^{2}_{2}")
+    assert nielsen("b", 2, 1, shared=True) == ("b²", "b^{2}")
+
+
+def test_the_total_says_whether_it_is_a_mean_or_a_sum() -> None:
+    mean = spec_of([2, 2], ["sigmoid"], "half_sse", 2, {"reduction": "mean"}, {"eta": 0.1, "steps": 1}, 1)
+    total = spec_of([2, 2], ["sigmoid"], "half_sse", 2, {"reduction": "sum"}, {"eta": 0.1, "steps": 1}, 1)
+    assert re.search(r"^- \*\*J\*\* = .* \(the mean over examples\)$", markdown(mean), re.M)
+    assert re.search(r"^- \*\*J\*\* = .* \(the sum of the terms\)$", markdown(total), re.M)
+
+
+def test_bp2_through_updated_weights_reads_each_unit_s_own_weight() -> None:
+    # δ¹₂ is carried back through the new w²₁₂ (into output unit 1 from hidden unit 2)
+    conventions = {"reduction": "sum", "hidden_delta_weights": "after"}
+    spec = spec_of([1, 2, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, {"eta": 0.5, "steps": 1}, 3)
+    assert "- **∂C/∂a¹₂** = new w²₁₂·δ²₁ = " in markdown(spec)
