@@ -326,3 +326,20 @@ def test_inf_and_minus_inf_together_are_named_without_a_warning() -> None:
     with pytest.raises(InputError) as caught:
         as_array([[1.0, np.inf, -np.inf]], "x", (1, None))
     assert str(caught.value) == "x: expected finite numbers, got inf at index (0, 1)"
+
+
+def test_softmax_in_a_hidden_layer_is_named_with_what_a_hidden_layer_takes() -> None:
+    says(
+        lambda: Network(W=[[[1.0]], [[1.0]]], b=[[0.0], [0.0]], activations=["softmax", "sigmoid"]),
+        "activations[1]",
+        "expected a hidden-layer activation (sigmoid, tanh, relu, identity, softplus, leaky_relu); "
+        "softmax serves only the output layer, got 'softmax'",
+    )
+
+
+def test_a_saturated_cross_entropy_output_gives_an_infinite_dC_da_without_a_warning() -> None:
+    # z = 800, y = 0: ∂C/∂a = (1 − y)(1 + e^z) overflows to +inf (as documented), δ = a − y = 1 exactly
+    net = Network(W=[[[800.0]]], b=[[0.0]], activations=["sigmoid"], cost="cross_entropy")
+    back = net.backward(net.forward([1.0]), [0.0])  # warnings are errors in this suite
+    assert back.dC_da[-1].tolist() == [[np.inf]]
+    assert back.delta[-1].tolist() == [[1.0]]

@@ -407,3 +407,13 @@ def test_the_nearest_outcomes_are_ranked_by_their_worst_residual_then_by_size() 
     ranks = [(n.worst, len(n.departures)) for n in near]
     assert ranks == sorted(ranks)
     assert len({n.values for n in near}) == 6  # distinct outcomes
+
+
+def test_with_no_departure_to_try_no_number_has_chance_matches() -> None:
+    # only the article's own numbers as given: every reproduced number is explained by the empty
+    # set, and with nothing else tried, nothing could have matched by chance
+    spec = load("afteracademy")
+    numbers = printed(spec)
+    report = judge(search(spec, numbers, [], 1), numbers, 1)
+    first = report.per_number[0]  # net(h1), reproduced
+    assert (first.best, first.matched_by, first.by_chance) == (((),), 0, 0.0)
