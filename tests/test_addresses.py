@@ -20,7 +20,9 @@ import numpy as np
 import pytest
 
 from backprop_ref import InputError, Network, kernels, step, train
-from backprop_ref.worked.spec import Spec, build
+from backprop_ref.worked.audit import audit
+from backprop_ref.worked.cli import quantities
+from backprop_ref.worked.spec import Spec, build, parse_toml
 from backprop_ref.worked.trace import (
     BIASES,
     MATRICES,
@@ -275,8 +277,8 @@ def test_a_run_whose_cost_overflows_names_the_step() -> None:
     )
 
 
-#: a = w·x + b with ½(y − a)², x = 1, y = 2, η = 0.1, by hand: (w, b) goes (0.5, 0) -> (0.65, 0.15) ->
-#: (0.77, 0.27) -> (0.866, 0.366); so a after step 1 is 0.8 and the cost after step 2 is ½(2 − 1.04)².
+#: The unit of ``test_values_after_a_step_come_from_the_kept_or_the_last_parameters`` as a spec, with
+#: its steps worked there by hand: a after step 1 is 0.8, the cost after step 2 is ½(2 − 1.04)².
 ONE_UNIT = """
 title = "one identity unit, three steps"
 source = "tests"
@@ -305,18 +307,12 @@ note = "-"
 
 
 def test_a_scalar_after_a_step_is_read_from_its_printed_name() -> None:
-    from backprop_ref.worked.audit import audit
-    from backprop_ref.worked.spec import parse_toml
-
     spec = build(parse_toml(ONE_UNIT))
     assert spec.printed[0].address == Address("cost", step=2)
     assert [f.verdict for f in audit(spec)] == ["reproduced"]
 
 
 def test_quantities_after_the_steps_are_listed_step_by_step() -> None:
-    from backprop_ref.worked.cli import quantities
-    from backprop_ref.worked.spec import parse_toml
-
     later = [q for q in quantities(build(parse_toml(ONE_UNIT))) if q["section"].startswith("after step")]
     assert [(q["section"], q["quantity"]) for q in later] == [
         ("after step 1", "a[1][0]@1"),

@@ -47,6 +47,11 @@ note = "-"
 KINDS = ("dC_da", "delta", "W_new", "b_new")
 
 
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ as the hand computations below write it."""
+    return 1 / (1 + np.exp(-z))
+
+
 def spec_222() -> Spec:
     return build(parse_toml(SPEC_222))
 
@@ -275,13 +280,11 @@ def test_a_slip_repeated_after_the_step_is_explained_from_a_hand_computation() -
     dW, _ = gradient(W, b, spec.x, spec.y, fam)
     x, y = spec.x, spec.y
 
-    def sig(z):
-        return 1 / (1 + np.exp(-z))
-
-    slip = 0.794609 - (W[1] @ sig(W[0] @ x + b[0]) + b[1])[0, 0]  # the article's net(o1) less the computed
+    # the article's net(o1) less the computed
+    slip = 0.794609 - (W[1] @ sigmoid(W[0] @ x + b[0]) + b[1])[0, 0]
     W = [w - 0.5 * g for w, g in zip(W, dW, strict=True)]  # biases kept, as the article does
-    z2 = W[1] @ sig(W[0] @ x + b[0]) + b[1] + np.array([[slip], [0.0]])
-    after = 0.5 * float(((y - sig(z2)) ** 2).sum())
+    z2 = W[1] @ sigmoid(W[0] @ x + b[0]) + b[1] + np.array([[slip], [0.0]])
+    after = 0.5 * float(((y - sigmoid(z2)) ** 2).sum())
     forward = [g for g in printed(spec) if g.address.kind in ("z", "a")]  # where the slip is printed
     report = explain(
         spec, [*forward, Given("E after", Address("cost_after"), digits(after, 12))], max_departures=1
@@ -300,19 +303,16 @@ def test_a_slip_repeated_in_a_cross_entropy_output_shifts_the_cost_it_is_compute
     W, b = [w.copy() for w in spec.network.W], [c.copy() for c in spec.network.b]
     x, y = spec.x, spec.y
 
-    def sig(z):
-        return 1 / (1 + np.exp(-z))
-
     def cost(z2):
-        a2 = sig(z2)
+        a2 = sigmoid(z2)
         return float(-(y * np.log(a2) + (1 - y) * np.log(1 - a2)).sum())
 
     printed_z = 0.5  # as if printed for output unit 1 of example 0, where the run computes another z
-    slip = printed_z - (W[1] @ sig(W[0] @ x + b[0]) + b[1])[1, 0]
+    slip = printed_z - (W[1] @ sigmoid(W[0] @ x + b[0]) + b[1])[1, 0]
     dW, db = gradient(W, b, x, y, fam)
     W = [w - 0.5 * g for w, g in zip(W, dW, strict=True)]
     b = [c - 0.5 * g for c, g in zip(b, db, strict=True)]
-    z2 = W[1] @ sig(W[0] @ x + b[0]) + b[1]
+    z2 = W[1] @ sigmoid(W[0] @ x + b[0]) + b[1]
     shift = np.zeros_like(z2)
     shift[1, 0] = slip
     numbers = [Given("z", Address("z", 2, (1, 0)), "0.5"), Given("C after", Address("cost_after"), "0")]

@@ -446,7 +446,7 @@ def test_a_spec_too_deep_to_check_is_one_sentence_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # tomllib reads some nestings the checks then recurse through too deeply: whichever step
-    # runs out of stack, the file is named with the same sentence
+    # runs out of stack, the user gets the same one sentence
     from backprop_ref.worked import spec as spec_module
 
     def too_deep(doc: object) -> object:

@@ -335,16 +335,6 @@ def test_a_layer_by_layer_update_carries_delta_through_the_updated_weights_and_s
     assert math.isclose(evaluate(line.formula), w_new * spec.run().first.backward.delta[1][0, 0])
 
 
-def test_the_updated_weight_bp2_reads_goes_by_its_name_only_when_the_name_means_it() -> None:
-    # "new w" names W² after the last step: after one step it is the weight BP2 reads, after two not
-    conventions = {"reduction": "sum", "hidden_delta_weights": "after"}
-    names = {"new w": "W_new[2][0,0]"}
-    for steps, shown in ((1, "new w·δ²₁"), (2, "new w²₁₁·δ²₁")):
-        training = {"eta": 0.5, "steps": steps}
-        spec = spec_of([1, 1, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, training, 3, names)
-        assert f"- **∂C/∂a¹₁** = {shown} = " in markdown(spec), steps
-
-
 def test_each_example_is_named_by_its_own_number_in_both_formats(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -440,10 +430,15 @@ def test_the_total_says_whether_it_is_a_mean_or_a_sum() -> None:
     assert re.search(r"^- \*\*J\*\* = .* \(the sum of the terms\)$", markdown(total), re.M)
 
 
-def test_bp2_through_updated_weights_reads_each_unit_s_own_weight() -> None:
-    # δ¹₂ is carried back through the new w²₁₂ (into output unit 1 from hidden unit 2)
+def test_bp2_through_updated_weights_names_each_unit_s_own_new_weight() -> None:
+    # "new w" names w²₁₁ after the last step: after one step it is the weight BP2 reads, after two
+    # not (Nielsen's symbol instead); δ¹₂ is carried back through w²₁₂, from hidden unit 2
     conventions = {"reduction": "sum", "hidden_delta_weights": "after"}
-    for steps in (1, 2):  # after one step the symbol is the new weight's own; after two, Nielsen's
+    names = {"new w": "W_new[2][0,0]"}
+    for steps, first in ((1, "new w·δ²₁"), (2, "new w²₁₁·δ²₁")):
         training = {"eta": 0.5, "steps": steps}
-        spec = spec_of([1, 2, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, training, 3)
-        assert "- **∂C/∂a¹₂** = new w²₁₂·δ²₁ = " in markdown(spec), steps
+        text = markdown(
+            spec_of([1, 2, 1], ["sigmoid", "sigmoid"], "half_sse", 1, conventions, training, 3, names)
+        )
+        assert f"- **∂C/∂a¹₁** = {first} = " in text, steps
+        assert "- **∂C/∂a¹₂** = new w²₁₂·δ²₁ = " in text, steps
