@@ -3,6 +3,7 @@ command line, by exit status 2 with one line and no traceback)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -250,6 +251,17 @@ def test_cli_on_a_terminal_without_unicode_falls_back_to_ascii() -> None:
     traced = run_cli("trace", "afteracademy", env={"PYTHONIOENCODING": "cp1252"})
     assert traced.returncode == 0, traced.stderr
     assert "\\u2202E/\\u2202out(o1)" in traced.stdout  # ∂ has no cp1252 byte: an escape, no error
+
+
+def test_the_marks_fall_back_to_ascii_in_process_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same fallback where the test can see the code run (the test above runs a new process)."""
+    for encoding, mark in (("cp1252", "ok"), ("utf-8", "✓")):
+        out = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+        monkeypatch.setattr(sys, "stdout", out)
+        assert main(["check", "afteracademy"]) == 0
+        out.flush()
+        text = out.buffer.getvalue().decode(encoding)  # type: ignore[attr-defined]
+        assert text.splitlines()[3].endswith(f"  {mark}"), encoding
 
 
 def test_cli_too_many_steps_are_refused_with_the_bound(tmp_path: Path) -> None:

@@ -47,6 +47,9 @@ def test_explain_afteracademy_exits_1_and_lists_its_explanations(capsys: pytest.
     first = doc["explanations"][0]
     assert {"departures", "explains", "leaves", "ties"} <= set(first)
     assert {"id", "name", "kind", "description", "math"} <= set(first["departures"][0])
+    # one example and λ = 0: a mean over examples, one example at a time and an L2 slip change nothing
+    assert {"mean_over_examples", "online_updates", "l2_on_bias"} <= set(doc["no_effect"])
+    assert not {d["name"] for d in first["departures"]} & set(doc["no_effect"])
 
 
 def test_explain_mine_exits_0_when_every_number_is_explained(
@@ -208,6 +211,56 @@ def test_diagnose_draws_its_random_networks_from_the_seed_given(
     found = diagnose(load_function(target), family.network, family.run_eta, seed=5)
     assert found.worst is not None
     assert (worst[5]["yours"], worst[5]["oracle"]) == (found.worst.yours, found.worst.oracle)
+
+
+def test_diagnose_names_the_furthest_entry_in_its_text_as_in_its_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scaled.py"
+    path.write_text(GRADIENT.format(sign=1.37), encoding="utf-8")
+    argv = ["diagnose", f"{path}:grad", "--spec", "afteracademy"]
+    assert main([*argv, "--json"]) == 1
+    worst = json.loads(capsys.readouterr().out)["worst"]
+    assert main(argv) == 1
+    line = capsys.readouterr().out.splitlines()[1]
+    entry = f"{worst['name']}[{','.join(map(str, worst['index']))}]"  # b2[0,0]: one index per axis
+    assert re.fullmatch(r"[Wb]2\[\d,\d\]", entry)
+    assert line.startswith(
+        "No catalogued departure (nor two together) explains it; furthest from the oracle: "
+    )
+    assert f"oracle: {entry}, yours " in line
+
+
+def test_diagnose_json_lists_what_the_family_cannot_tell_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With ½Σ(y − a)² the factor ½ and a doubled gradient give the same gradient: only a printed
+    # cost separates them, and a gradient function prints none.
+    assert main(["diagnose", gradient_file(tmp_path, -1), "--spec", "afteracademy", "--json"]) == 1
+    groups = json.loads(capsys.readouterr().out)["indistinguishable"]
+    pair = next(g for g in groups if ["half_factor"] in g["departures"])
+    assert pair["departures"] == [["half_factor"], ["squared_error_gradient_doubled"]]
+    assert pair["separated_by"].startswith("a printed cost")
+    assert any([] in g["departures"] for g in groups)  # no departure at all is one of a group
+
+
+def test_the_explain_text_gives_the_best_count_and_joins_each_smallest_set(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for depth in ("1", "2"):
+        assert main(["explain", "afteracademy", "--max-departures", depth, "--json"]) == 1
+        doc = json.loads(capsys.readouterr().out)
+        assert main(["explain", "afteracademy", "--max-departures", depth]) == 1
+        text = capsys.readouterr().out
+        counts = [len(e["explains"]) for e in doc["explanations"]]
+        assert counts[0] == max(counts)
+        assert f"no set of at most {depth} departures explains all " in text
+        assert f"; the best explain {counts[0]}. The " in text
+    # with two departures, new w1's smallest explanations are pairs, joined by " + " in its row
+    pairs = next(n["smallest_explanations"] for n in doc["numbers"] if n["name"] == "new w1")
+    row = next(line for line in text.splitlines() if line.startswith("new w1 "))
+    assert len(pairs[0]) == 2
+    assert f"{pairs[0][0]} + {pairs[0][1]}; {pairs[1][0]} + {pairs[1][1]}" in row
 
 
 def test_explain_lists_the_sets_tied_with_an_explanation(capsys: pytest.CaptureFixture[str]) -> None:

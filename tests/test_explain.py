@@ -11,7 +11,17 @@ from backprop_ref import Network
 from backprop_ref.errors import InputError
 from backprop_ref.worked.audit import audit
 from backprop_ref.worked.departures import CATALOGUE, default, slip_repeated
-from backprop_ref.worked.explain import Given, explain, judge, options, printed, read_mine, run_values, search
+from backprop_ref.worked.explain import (
+    Given,
+    _judged,
+    explain,
+    judge,
+    options,
+    printed,
+    read_mine,
+    run_values,
+    search,
+)
 from backprop_ref.worked.spec import Spec, build, load, parse_toml
 from backprop_ref.worked.trace import Address
 from tests.buggy import Family, gradient
@@ -372,7 +382,7 @@ def test_a_departure_that_rebuilds_the_network_keeps_its_cost_and_activations() 
 
 
 def test_explain_names_an_empty_list_of_numbers() -> None:
-    with pytest.raises(InputError, match=r"^numbers: expected at least one number to explain, got "):
+    with pytest.raises(InputError, match=r"^numbers: expected at least one number to explain, got \[\]$"):
         explain(spec_222(), [])
 
 
@@ -385,7 +395,11 @@ def test_targets_of_a_categorical_cost_must_each_sum_to_one() -> None:
     net = Network(
         W=[[[0.1], [0.2]]], b=[[0.0, 0.0]], activations=["softmax"], cost="categorical_cross_entropy"
     )
-    with pytest.raises(InputError, match=r"^y: expected targets that sum to 1 in each example"):
+    # example 1 sums to 1; example 2 to 0.2 + 0.3, which the message names
+    with pytest.raises(
+        InputError,
+        match=r"^y: expected targets that sum to 1 in each example.*, got a sum of 0\.5 in example 2$",
+    ):
         net.batch([[0.5, 0.5]], [[0.5, 0.2], [0.5, 0.3]])
 
 
@@ -417,3 +431,13 @@ def test_with_no_departure_to_try_no_number_has_chance_matches() -> None:
     report = judge(search(spec, numbers, [], 1), numbers, 1)
     first = report.per_number[0]  # net(h1), reproduced
     assert (first.best, first.matched_by, first.by_chance) == (((),), 0, 0.0)
+
+
+def test_a_number_printed_to_the_hundreds_is_judged_by_its_digits() -> None:
+    # "1.2e3" is printed to the hundreds (one unit in its last place = 100): 1,290 is 0.9 units
+    # from it, within one unit, so its digits count as reproduced; 1,400, two units away, does not
+    big = Given("big", Address("z", 1, (0, 0)), "1.2e3")
+    assert big.unit == 100
+    slipped, explained = _judged([big], [(), ()], np.array([[1290.0], [1400.0]]))
+    assert explained.tolist() == [[True], [False]]
+    assert not slipped.any()

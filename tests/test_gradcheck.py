@@ -200,6 +200,19 @@ def test_a_theta_gradient_unrolled_column_major_is_checked_and_named_in_its_own_
     assert "grad[1]" in str(report)
 
 
+def test_a_theta_gradient_unrolled_row_major_is_checked_with_theta_c() -> None:
+    net, x, y = theta_network()
+
+    def numpy_style_gradient(theta: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The same gradient unrolled as ``ndarray.ravel()`` does, row by row."""
+        g = octave_style_gradient(theta, x, y)
+        T1, T2 = g[:16].reshape((4, 4), order="F"), g[16:].reshape((2, 5), order="F")
+        return np.concatenate([T1.ravel(), T2.ravel()])
+
+    assert check_gradients(net, x, y, numpy_style_gradient, theta="C").passed
+    assert not check_gradients(net, x, y, numpy_style_gradient, theta="F").passed
+
+
 def test_theta_matrices_are_checked_and_named_as_theta() -> None:
     net, x, y = theta_network()
     flat = octave_style_gradient(

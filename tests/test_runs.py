@@ -86,6 +86,31 @@ def test_a_number_printed_under_the_wrong_run_names_the_run_it_follows() -> None
     assert (finding.verdict, finding.reproduced_under) == ("unexplained", ("layer_by_layer",))
 
 
+def test_a_number_after_the_run_follows_from_its_own_runs_printed_values() -> None:
+    # δ¹ printed under both runs: right under the main run, 10 % too large under the other, and
+    # that run's new w¹ worked from its own (slipped) δ¹ by hand: w¹ − η·δ¹·x.  Carried from the
+    # main run's δ¹ instead, the new w¹ would follow from nothing.
+    slipped = 1.1 * DELTA1_AFTER
+    printed = [
+        {"name": "delta[1][0]", "value": f"{DELTA1_BEFORE:.10f}"},
+        {
+            "name": "delta[1][0]",
+            "value": f"{slipped:.10f}",
+            "run": "layer_by_layer",
+            "expected": "unexplained",
+        },
+        {
+            "name": "W[1][0,0]@1",
+            "value": f"{W1 - ETA * slipped * X:.10f}",
+            "run": "layer_by_layer",
+            "expected": "follows",
+        },
+    ]
+    findings = audit(build(chain(printed, LAYER_BY_LAYER)))
+    assert [f.verdict for f in findings] == ["reproduced", "unexplained", "follows"]
+    assert findings[2].exact == pytest.approx(W1 - ETA * DELTA1_AFTER * X, rel=1e-12)
+
+
 def test_a_run_may_change_the_training_and_inherits_what_it_leaves_out() -> None:
     runs = {"longer": {"training": {"steps": 3}}, "slower": {"training": {"eta": 0.1}}}
     spec = build(chain([{"name": "z[1][0]", "value": "0.5"}], runs))

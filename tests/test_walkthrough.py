@@ -210,6 +210,12 @@ def test_markdown_shows_each_line_with_its_names_formula_and_rounded_value() -> 
     spec = load("afteracademy")
     text = markdown(spec)
     assert text.startswith("# AfterAcademy: Mastering Backpropagation in Neural Network\n")
+    # the title, the source, the setting, the notation and the rules' heading: paragraphs apart
+    opening = text.split("\n\n")[:5]
+    assert [p.split(" ")[0] for p in opening] == ["#", "Team", "Network:", "Each", "Rules,"]
+    assert all("\n" not in p for p in opening[:4])
+    # BP1 of ½Σ(y − a)²: ∂C/∂a = a − y, here 0.69945 − 0.05 = 0.64945
+    assert "- **∂E/∂out(o1)** (∂C/∂a²₁) = ∂C/∂a(out(o1), y₁) = ∂C/∂a(0.69945, 0.05) = **0.64945**" in text
     assert "- **∂E/∂out(h1)** (∂C/∂a¹₁) = w5·δ²₁ + w7·δ²₂ = 0.35·0.136527 + 0.45·(−0.0411137) = " in text
     assert "- **new w5** (new w²₁₁) = w5 − η·∂E/∂w5 = 0.35 − 0.5·0.0851429 = **0.307429**" in text
     # one bias shared by a layer's units: b² with no unit index, its gradient summed over the units
