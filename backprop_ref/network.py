@@ -90,16 +90,9 @@ def _slope_kept(z: Array, out: Array | None = None) -> Array:
     return out
 
 
-#: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays
-#: (of one block of examples); wider layers get new arrays on every call.
+#: The most bytes :meth:`Network.cost_and_gradient` keeps between calls for its per-example arrays;
+#: a larger batch gets new arrays on every call.
 SPACE_LIMIT = 256 * 2**20
-#: The bytes of x and of the per-example arrays that :meth:`Network.cost_and_gradient` works on at
-#: once: a block this size stays in the cache (a current CPU's last level) between the forward
-#: pass, which reads x, and BP4 of layer 1, which reads it again; the whole of a large x would be
-#: read twice from memory.  Smaller blocks cost more calls than they save (README, "Performance").
-BLOCK_BYTES = 6 * 2**20
-#: The fewest examples in a block: narrower blocks would cost more in calls than they save.
-BLOCK_MIN = 256
 
 
 class _Space(threading.local):
@@ -329,19 +322,19 @@ class Network:
         ``z_L``, ``a_L`` are ``(n_L, m)`` or ``(N, n_L, m)`` and ``W[l-1]`` is ``Wˡ`` or ``(N, *Wˡ.shape)``;
         the result is a 0-d array or one of shape ``(N,)``: the per-example costs reduced by the
         network's convention, plus the L2 penalty over the weights (none at all when λ = 0).
-        :meth:`total_cost` is it for one set; ``_total`` totals the terms' sums, for every caller.
+        :meth:`total_cost` is it for one set; ``_total`` totals the terms, for every caller.
         """
         terms = self._kernels[1].term(z_L, a_L, y, **({} if space is None else {"out": space["C", 0]}))
-        return self._total(terms.sum(axis=(-2, -1)), W, y.shape[-1])
+        return self._total(terms, W, y.shape[-1])
 
-    def _total(self, summed: Array | float, W: Sequence[Array], m: int) -> Array:
-        """The cost terms' sum over units and examples, reduced by the convention, plus the L2 penalty."""
-        total = self._scale(m) * np.asarray(summed)
+    def _total(self, terms: Array, W: Sequence[Array], m: int) -> Array:
+        """The per-unit cost terms reduced by the network's convention, plus the L2 penalty."""
+        total = self._scale(m) * terms.sum(axis=(-2, -1))
         lmbda = self.conventions.lmbda
         if lmbda:
             for W_l in W:
                 total = total + kernels.l2_penalty(W_l, lmbda, m).sum(axis=(-2, -1))
-        return total
+        return total  # type: ignore[no-any-return]
 
     def _targets_of(self, fw: object, y: object) -> tuple[Forward, Array]:
         """``fw`` checked to be a forward pass of this network, and ``y`` (or a Batch's y) to fit it."""
@@ -429,82 +422,45 @@ class Network:
     def _cost_and_gradient(self, data: Batch) -> tuple[float, Gradients]:
         """J and its gradient, computing nothing else (not ∂C/∂aᴸ, which the gradient does not use).
 
-        The examples are taken in blocks of :meth:`_block_width` columns: the sums over examples
-        (the cost, BP3 and BP4) are sums of the blocks' sums, and a block of x read by the forward
-        pass is still in the cache when BP4 of layer 1 reads it again.  The per-example arrays
-        (every z, a, δ, ∂C/∂a and the cost terms) are returned to nobody, so they are written into
-        arrays kept from the last call with the same block width (per thread, up to
-        :data:`SPACE_LIMIT` bytes); only J and the gradients are new.
+        The per-example arrays (every z, a, δ, ∂C/∂a and the cost terms) are returned to nobody, so
+        they are written into arrays kept from the last call of the same batch size (per thread,
+        up to :data:`SPACE_LIMIT` bytes); only J and the gradients are new.
         """
-        m = data.examples
-        width = self._block_width(m)
-        scale, lmbda = self._scale(m), self.conventions.lmbda
-        dW: list[Array] = []  # each layer's sum over the blocks so far
-        db: list[Array] = []
-        terms = 0.0
-        for start in range(0, m, width):
-            cols = slice(start, start + width)
-            terms += self._block(data.x[:, cols], data.y[:, cols], width, scale, dW, db)
-        if lmbda:
-            for dW_l, W_l in zip(dW, self.W, strict=True):
-                dW_l += kernels.l2_gradient(W_l, lmbda, m)
-        return float(self._total(terms, self.W, m)), Gradients(dW, db)
-
-    def _block_width(self, m: int) -> int:
-        """Examples per block of :meth:`_cost_and_gradient`: as few blocks as hold m examples when each
-        holds as many as fit in :data:`BLOCK_BYTES` (x and the per-example arrays) but at least
-        :data:`BLOCK_MIN` (narrower blocks would cost more in calls than they save), made equal."""
-        per_example = 8 * (self.sizes[0] + 4 * sum(self.sizes[1:]) + 1)
-        widest = max(BLOCK_MIN, BLOCK_BYTES // per_example)
-        blocks = -(-m // widest)
-        return -(-m // blocks)
-
-    def _block(self, x: Array, y: Array, width: int, scale: float, dW: list[Array], db: list[Array]) -> float:
-        """One block's forward and backward pass: adds its scaled BP4 and BP3 sums into ``dW`` and
-        ``db`` (appending them for the first block) and returns the sum of its cost terms."""
         layers, cost = self._kernels
-        m = x.shape[1]
+        m = data.examples
         f = [k.f for k in layers]
         fprimes = [k.fprime for k in layers]
         space = None
         sizes = self.sizes
-        if 8 * width * (4 * sum(sizes[1:]) + 1) <= SPACE_LIMIT:
+        if 8 * m * (4 * sum(sizes[1:]) + 1) <= SPACE_LIMIT:
             # each hidden layer's f′ computed with its f, where δˡ is written later
             paired = {l: k.f_and_fprime for l, k in enumerate(layers[:-1], start=1) if k.f_and_fprime}
-            space = self._space.of(sizes, width, paired)
-            if m < width:  # the last block, narrower: the first m columns of each array
-                space = {key: value[:, :m] for key, value in space.items()}
+            space = self._space.of(sizes, m, paired)
             for l, f_and_fprime in paired.items():
                 f[l - 1], fprimes[l - 1] = _with_slope(f_and_fprime, l, space), _slope_kept
         together = None if space is None else cost.output_and_term
         if space is not None and together is not None:  # the cost's terms computed with aᴸ
-            f[-1] = _with_terms(together, y, space)
-        z, a = core.forward(self.W, self.b, x, f, space=space)
-        if space is not None and together is not None:  # summed while the terms are in the cache
-            terms = float(space["C", 0].sum())
+            f[-1] = _with_terms(together, data.y, space)
+        z, a = core.forward(self.W, self.b, data.x, f, space=space)
+        if space is not None and together is not None:  # totalled while the terms are in the cache
+            J = float(self._total(space["C", 0], self.W, m))
         else:
-            into = {} if space is None else {"out": space["C", 0]}
-            terms = float(cost.term(z[-1], a[-1], y, **into).sum())
-        first = not dW
+            J = float(self.stacked_cost(z[-1], a[-1], data.y, self.W, space))
+        scale, lmbda = self._scale(m), self.conventions.lmbda
+        dW: list[Array] = [None] * len(self.W)  # type: ignore[list-item]  # each set by its layer's δ
+        db = list(dW)
 
         def gradient_of_layer(kind: str, l: int, value: Array) -> Array:
             """BP3 and BP4 of layer l as soon as δˡ is known, while it and aˡ⁻¹ are in the cache
-            (layer 1's product, which reads the block of x again, comes last)."""
+            (layer 1's product, which reads all of x, comes last)."""
             if kind == "delta":
-                dW_l, db_l = core.layer_gradients(value, a[l - 1], self.b[l - 1].shape, scale)
-                if first:
-                    dW.append(dW_l)
-                    db.append(db_l)
-                else:
-                    dW[l - 1] += dW_l
-                    db[l - 1] += db_l
+                dW[l - 1], db[l - 1] = core.layer_gradients(value, a[l - 1], self.b[l - 1].shape, scale)
+                if lmbda:
+                    dW[l - 1] += kernels.l2_gradient(self.W[l - 1], lmbda, m)
             return value
 
-        core.backward(self.W, z, a, y, fprimes, cost.delta, None, hook=gradient_of_layer, space=space)
-        if first:  # appended from layer L down
-            dW.reverse()
-            db.reverse()
-        return terms
+        core.backward(self.W, z, a, data.y, fprimes, cost.delta, None, hook=gradient_of_layer, space=space)
+        return J, Gradients(dW, db)
 
     def cost_and_gradient(self, x: object, y: object = None) -> tuple[float, Gradients]:
         """``J`` and its gradient from one forward and one backward pass (for optimisers).

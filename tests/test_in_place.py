@@ -10,17 +10,15 @@ a later call, and that two threads do not share arrays.
 from __future__ import annotations
 
 import inspect
-import itertools
 import threading
 import tracemalloc
-from unittest import mock
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_ref import Network, _generated, network
+from backprop_ref import Network, _generated
 from backprop_ref.kernels import ACTIVATIONS
 from tests.random_network import random_network
 from tests.test_properties import PROPERTY, Problem, problems
@@ -71,56 +69,6 @@ def test_cost_and_gradient_equals_the_allocating_path(problem: Problem) -> None:
     if all(f in ("relu", "identity", "leaky_relu") for f in net.activations[:-1]):  # exact slopes
         for mine, want in zip(got, g_ref, strict=True):
             np.testing.assert_array_equal(mine, want)
-
-
-def blocks_of(width: int) -> mock._patch[object]:
-    """Blocks of ``width`` examples in ``cost_and_gradient`` whatever the network's size."""
-    return mock.patch.multiple(network, BLOCK_MIN=width, BLOCK_BYTES=1)
-
-
-def assert_close_to(got: tuple[float, list[np.ndarray]], want: tuple[float, list[np.ndarray]]) -> None:
-    """J and the gradient within 1e-13 of their own scale: sums of the same terms in another order."""
-    scale = max(float(np.abs(w).max()) for w in want[1])
-    np.testing.assert_allclose(got[0], want[0], rtol=1e-13, atol=1e-13 * abs(want[0]))
-    for mine, ref in zip(got[1], want[1], strict=True):
-        np.testing.assert_allclose(mine, ref, rtol=1e-13, atol=1e-13 * scale)
-
-
-@PROPERTY
-@given(problems(), st.integers(1, 3))
-def test_blocks_of_examples_sum_to_what_one_pass_gives(problem: Problem, width: int) -> None:
-    """Widths 1-3 on 1-4 examples: one block, equal blocks, and a narrower last block (of the
-    kept arrays' first columns), each layer's sums added over the blocks in order."""
-    net, x, y = problem
-    m = x.shape[1]
-    with blocks_of(width):
-        used = net._block_width(m)  # no wider than asked, and no more blocks than that width needs
-        assert used <= width
-        assert -(-m // used) == -(-m // width)
-        cost, g = net.cost_and_gradient(x, y)
-    assert_close_to((cost, [*itertools.chain(*zip(g.dW, g.db, strict=True))]), checked_path(net, x, y))
-
-
-def test_block_widths_are_equal_fit_the_cache_and_are_not_too_narrow() -> None:
-    net = random_network(np.random.default_rng(0), (400, 25, 10), ["sigmoid", "sigmoid"], "cross_entropy")
-    per_example = 8 * (400 + 4 * (25 + 10) + 1)  # x, then z, a, δ, ∂C/∂a of each layer, and C
-    widest = network.BLOCK_BYTES // per_example  # 1,453
-    assert widest > network.BLOCK_MIN
-    assert net._block_width(widest) == widest  # one block
-    assert net._block_width(widest + 1) == (widest + 2) // 2  # two blocks, as equal as can be
-    assert net._block_width(5000) == 1250  # four equal blocks, not three of 1,453 and one of 641
-    assert net._block_width(5001) == 1251  # four blocks, the last 1,248 wide
-    narrow = random_network(np.random.default_rng(0), (10**5, 1), ["sigmoid"], "cross_entropy")
-    assert narrow._block_width(1024) == network.BLOCK_MIN  # 5 examples would fit; 256 are taken
-
-
-def test_the_default_blocks_of_a_large_batch_sum_to_what_one_pass_gives() -> None:
-    rng = np.random.default_rng(8)
-    net = random_network(rng, (400, 25, 10), ["sigmoid", "sigmoid"], "cross_entropy")
-    x, y = rng.uniform(0, 1, (400, 2001)), np.eye(10)[:, rng.integers(0, 10, 2001)]
-    assert net._block_width(2001) == 1001  # two blocks, the last 1,000 wide
-    cost, g = net.cost_and_gradient(x, y)
-    assert_close_to((cost, [*itertools.chain(*zip(g.dW, g.db, strict=True))]), checked_path(net, x, y))
 
 
 def test_what_a_call_returned_is_not_written_over_by_the_next(net: Network) -> None:

@@ -10,8 +10,6 @@ Contenders, timed interleaved (``harness.interleaved``):
 * ``oracle`` -- ``Network.cost_and_gradient`` on a ``Batch``: the data are checked once, when the
   batch is made (outside the timed call), as an optimiser calling the same data many times would;
   that one-off work is timed among the components;
-* ``oracle_one_pass`` -- the same call taking all 5,000 examples in one block
-  (``network.BLOCK_BYTES`` unbounded), to show what its blocks of examples save;
 * ``plain`` -- the textbook NumPy code: σ = 1/(1 + exp(-z)), cost by logs, the four δ rules;
 * ``jax_jit`` / ``jax`` -- ``jax.value_and_grad`` of the same cost, with and without ``jit``;
 * ``sampled`` -- the randomized finite-difference check of the oracle's gradient
@@ -40,7 +38,6 @@ import harness
 import numpy as np
 
 from backprop_ref import Conventions, Network, kernels
-from backprop_ref import network as network_module
 from backprop_ref.gradcheck import sampled_check
 
 SIZES = (400, 25, 10)
@@ -100,21 +97,6 @@ def oracle(params: Params, x: np.ndarray, y: np.ndarray) -> Callable[[], Result]
         return J, g.dW, g.db
 
     return run
-
-
-def oracle_one_pass(params: Params, x: np.ndarray, y: np.ndarray) -> Callable[[], Result]:
-    """The oracle with every example in one block, as it was before it took them in blocks."""
-    run = oracle(params, x, y)
-
-    def one_pass() -> Result:
-        blocks = network_module.BLOCK_BYTES
-        network_module.BLOCK_BYTES = 2**62
-        try:
-            return run()
-        finally:
-            network_module.BLOCK_BYTES = blocks
-
-    return one_pass
 
 
 def plain(params: Params, x: np.ndarray, y: np.ndarray) -> Callable[[], Result]:
@@ -240,12 +222,7 @@ def profile(fn: Callable[[], object], calls: int = 20, top: int = 8) -> list[dic
 def time_all(rounds: int, detail: bool) -> dict[str, Any]:
     """Check agreement, then time every contender (and with ``detail`` the oracle's parts), interleaved."""
     x, y, params = problem()
-    contenders = {
-        "oracle": oracle(params, x, y),
-        "oracle_one_pass": oracle_one_pass(params, x, y),
-        "plain": plain(params, x, y),
-        **jax_versions(params, x, y),
-    }
+    contenders = {"oracle": oracle(params, x, y), "plain": plain(params, x, y), **jax_versions(params, x, y)}
     ref = contenders["oracle"]()
     agreement = {name: disagreement(ref, f()) for name, f in contenders.items() if name != "oracle"}
     for name, worst in agreement.items():
@@ -264,7 +241,7 @@ def time_all(rounds: int, detail: bool) -> dict[str, Any]:
         "ratios": {
             f"{num}/{den}": {clock: harness.ratio(runs, num, den, clock) for clock in ("wall", "cpu")}
             for num, den in [("oracle", d) for d in ("plain", "bound", "jax_jit", "jax")]
-            + [("plain", "bound"), ("oracle_one_pass", "plain")]
+            + [("plain", "bound")]
         },
         "bound": {"flops": FLOPS, "seconds": bound, "gflops_per_s": FLOPS / bound / 1e9},
         "sampled_check": {

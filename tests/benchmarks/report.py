@@ -88,11 +88,6 @@ def numerics(t: Table, n: dict[str, Any]) -> None:
             f"≤ {limit:g}×",
         )
     t.row(
-        "  the same in one pass over all examples (no blocks)/plain",
-        times(q["oracle_one_pass/plain"], lambda v: f"{v:.2f}×"),
-        f"{q['oracle_one_pass/plain']['cpu']['iqr']:.2f}",
-    )
-    t.row(
         "oracle/JAX jit",
         times(q["oracle/jax_jit"], lambda v: f"{v:.2f}×"),
         f"{q['oracle/jax_jit']['cpu']['iqr']:.2f}",
