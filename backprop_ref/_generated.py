@@ -23,6 +23,23 @@ def _into(out: Any, result: Any) -> Any:
     return out
 
 
+def _log1p(t: Any, out: Any = None) -> Any:
+    """log(1 + t) for 0 ≤ t ≤ 1 (every rule takes log1p of e^(−|z|)), within 1 ulp.
+
+    u = 1 + t rounded; c = t − (u − 1) is that rounding's error, exactly (u − 1 is exact and
+    t ≤ 1); then log(1 + t) = log(u + c) = log(u) + c/u up to (c/u)²/2, far below an ulp.  Where
+    u = 1 it gives c = t, as log1p does.  One log and five additions or divisions: NumPy's
+    log1p has no vector loop where its log has one (about twice as slow on AVX2 processors).
+    ``t`` is read before ``out`` is written, so ``out`` may be ``t``.
+    """
+    u = numpy.add(1.0, t)
+    c = numpy.subtract(u, 1.0)
+    c = numpy.subtract(t, c, out=_own(c))
+    c = numpy.divide(c, u, out=_own(c))
+    result = numpy.log(u, out=out if out is not None else _own(u))
+    return numpy.add(result, c, out=_own(result))
+
+
 def _cases(out: Any, common: Any, *cases: Any) -> Any:
     """``common()``, with ``value()`` in its place wherever ``mask()`` holds, for each (mask, value) case.
 
@@ -167,7 +184,7 @@ def softplus(z: Any, out: Any = None) -> Any:
     t1 = numpy.absolute(z)
     t1 = numpy.negative(t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t1 = numpy.log1p(t1, out=_own(t1))
+    t1 = _log1p(t1, out=_own(t1))
     t0 = numpy.add(t0, t1, out=_own(t0))
     return _into(out, t0)
 
@@ -190,7 +207,7 @@ def softplus_and_prime(z: Any, out: Any = None, out_prime: Any = None) -> Any:
     t1 = numpy.absolute(z)
     t1 = numpy.negative(t1, out=_own(t1))
     t1 = numpy.exp(t1, out=_own(t1))
-    t2 = numpy.log1p(t1, out=out_prime)
+    t2 = _log1p(t1, out=out_prime)
     t0 = numpy.add(t0, t2, out=_own(t0))
     t3 = numpy.greater_equal(z, 0)
     t2 = numpy.maximum(t1, t3, out=_own(t2))
@@ -622,7 +639,7 @@ def cross_entropy(z: Any, a: Any, y: Any, K: Any, out: Any = None) -> Any:
     t2 = numpy.absolute(z)
     t2 = numpy.negative(t2, out=_own(t2))
     t2 = numpy.exp(t2, out=_own(t2))
-    t2 = numpy.log1p(t2, out=_own(t2))
+    t2 = _log1p(t2, out=_own(t2))
     t1 = numpy.add(t1, t2, out=_own(t1))
     return _into(out, t1)
 
@@ -670,7 +687,7 @@ def sigmoid_and_cross_entropy(z: Any, y: Any, K: Any, out: Any = None, out_term:
     t2 = numpy.divide(t2, t3, out=_own(t2))
     t3 = numpy.subtract(t1, y, out=_own(t3))
     t3 = numpy.multiply(z, t3, out=_own(t3))
-    t0 = numpy.log1p(t0, out=_own(t0))
+    t0 = _log1p(t0, out=_own(t0))
     t3 = numpy.add(t3, t0, out=_own(t3))
     return _into(out, t2), _into(out_term, t3)
 

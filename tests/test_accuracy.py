@@ -257,3 +257,17 @@ def test_categorical_cross_entropy_term_is_accurate_to_the_size_of_its_parts() -
             exact = mpmath.mpf(0.25) * (lse - col[k])
             scale = max(abs(float(z[:, j].max())), abs(float(lse)), abs(z[k, j]), 1.0)
             assert abs(mpmath.mpf(float(term[k, j])) - exact) <= 4 * np.spacing(scale)
+
+
+def test_the_log1p_of_the_generated_header_is_within_one_ulp_on_its_domain() -> None:
+    """``_log1p`` (log(u) plus the rounding error of u = 1 + t over u) where rules use it, t in
+    [0, 1]: t = e^(−s) for s from 0 to 745 (t down to the subnormals, where 1 + t rounds to 1 and
+    the correction alone is the answer), numbers near 1, and t written over in place."""
+    s = grid(0.0, 745.0, 4001)
+    t = np.concatenate([np.exp(-s), [1.0, np.nextafter(1.0, 0.0), 0.75, 2.0**-52, 3 * 2.0**-54, 0.0]])
+    exact = [mpmath.log1p(mpmath.mpf(float(v))) for v in t]
+    check(_generated._log1p(t), exact, limit=1.0)
+    in_place = t.copy()
+    assert _generated._log1p(in_place, out=in_place) is in_place
+    np.testing.assert_array_equal(in_place, _generated._log1p(t))
+    assert _generated._log1p(2.0**-60) == 2.0**-60  # 1 + t is 1: the correction is t itself
