@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from backprop_ref import Network
 from backprop_ref.errors import InputError
+from backprop_ref.worked import explain as explain_module
 from backprop_ref.worked.audit import audit
 from backprop_ref.worked.departures import CATALOGUE, default, slip_repeated
 from backprop_ref.worked.explain import (
@@ -441,3 +444,27 @@ def test_a_number_printed_to_the_hundreds_is_judged_by_its_digits() -> None:
     slipped, explained = _judged([big], [(), ()], np.array([[1290.0], [1400.0]]))
     assert explained.tolist() == [[True], [False]]
     assert not slipped.any()
+
+
+def test_too_many_departure_sets_are_refused_with_the_largest_depth_that_fits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = load("afteracademy")
+    with pytest.raises(InputError) as refused:
+        explain(spec, max_departures=6)
+    found = re.fullmatch(
+        r"--max-departures: expected at most (\d+) here \((\d+) departures change the numbers; "
+        r"50,000 sets at most\), got 6 \(([\d,]+) sets\)",
+        str(refused.value),
+    )
+    assert found, str(refused.value)
+    largest, n, total = int(found[1]), int(found[2]), int(found[3].replace(",", ""))
+
+    def sets(k: int) -> int:  # the pairs, triples, ... up to k of n departures
+        return sum(math.comb(n, j) for j in range(2, k + 1))
+
+    assert total == sets(6) > 50_000
+    assert sets(largest) <= 50_000 < sets(largest + 1)
+    # exactly as many sets as allowed is allowed
+    monkeypatch.setattr(explain_module, "MAX_SETS", sets(2))
+    assert explain(spec, max_departures=2).searched >= sets(2)
