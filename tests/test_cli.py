@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backprop_ref.worked.cli import main
+from backprop_ref.worked.cli import main, shown_steps
 
 SHIPPED = (files("backprop_ref.worked") / "specs" / "afteracademy.toml").read_text(encoding="utf-8")
 PRINTED_NAMES = [
@@ -280,7 +280,5 @@ def test_long_runs_show_their_steps_on_a_terminal_only() -> None:
 
 
 def test_trace_lists_the_cost_after_every_step_of_a_run_of_at_most_20() -> None:
-    from backprop_ref.worked.cli import shown_steps
-
     assert shown_steps(20) == list(range(1, 20))  # 20 steps: each of the 19 before the last
     assert shown_steps(21) == [1, 2, 3, 4, 5, 16, 17, 18, 19, 20]  # longer: the first and last 5

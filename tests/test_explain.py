@@ -11,7 +11,6 @@ import pytest
 
 from backprop_ref import Network
 from backprop_ref.errors import InputError
-from backprop_ref.worked import explain as explain_module
 from backprop_ref.worked.audit import audit
 from backprop_ref.worked.departures import CATALOGUE, default, slip_repeated
 from backprop_ref.worked.explain import (
@@ -466,5 +465,5 @@ def test_too_many_departure_sets_are_refused_with_the_largest_depth_that_fits(
     assert total == sets(6) > 50_000
     assert sets(largest) <= 50_000 < sets(largest + 1)
     # exactly as many sets as allowed is allowed
-    monkeypatch.setattr(explain_module, "MAX_SETS", sets(2))
+    monkeypatch.setattr("backprop_ref.worked.explain.MAX_SETS", sets(2))
     assert explain(spec, max_departures=2).searched >= sets(2)

@@ -17,7 +17,17 @@ from backprop_ref import InputError
 from backprop_ref.worked.cli import main, quantities
 from backprop_ref.worked.spec import Spec, build, load
 from backprop_ref.worked.trace import Address, parse
-from backprop_ref.worked.walkthrough import SECTIONS, Line, Sum, evaluate, latex, lines, markdown, number
+from backprop_ref.worked.walkthrough import (
+    SECTIONS,
+    Line,
+    Sum,
+    evaluate,
+    latex,
+    lines,
+    markdown,
+    nielsen,
+    number,
+)
 
 
 def sigmoid(z: float) -> float:
@@ -423,8 +433,6 @@ def test_the_latex_preamble_holds_only_commands() -> None:
 
 
 def test_a_bias_per_unit_has_the_unit_s_index_and_a_shared_one_none() -> None:
-    from backprop_ref.worked.walkthrough import nielsen
-
     assert nielsen("b", 2, 1) == ("b²₂", "b^{2}_{2}")
     assert nielsen("b", 2, 1, shared=True) == ("b²", "b^{2}")
 
